@@ -1,0 +1,72 @@
+"""geo: maps of the places a news story mentions.
+
+Find every place an article names, resolve each to a real geometry from the bundled
+shapefiles, and draw them on a Folium map. No server, no network.
+
+>>> import geo
+>>> doc = geo.geoparse("Blinken spoke with leaders in Baku and Yerevan.")
+>>> [m.place.name for m in doc.mentions]
+['Baku', 'Yerevan']
+>>> geo.load_gazetteer().lookup("Stepanakert")[0].name
+'Khankendi'
+
+Importing geo loads no data: the gazetteer is read on first use and cached per process.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from geo.errors import GazetteerError, GeoError, InputError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Document",
+    "Gazetteer",
+    "GazetteerError",
+    "GeoError",
+    "InputError",
+    "Mention",
+    "Place",
+    "explain",
+    "geoparse",
+    "geoparse_corpus",
+    "load_gazetteer",
+    "map_places",
+    "save_map",
+]
+
+_LAZY = {
+    "Gazetteer": "geo.gazetteer",
+    "Place": "geo.gazetteer",
+    "load_gazetteer": "geo.gazetteer",
+    "Document": "geo.resolve",
+    "Mention": "geo.resolve",
+    "explain": "geo.resolve",
+    "geoparse": "geo.resolve",
+    "map_places": "geo.maps",
+    "save_map": "geo.maps",
+    "geoparse_corpus": "geo.corpus",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geo.corpus import geoparse_corpus
+    from geo.gazetteer import Gazetteer, Place, load_gazetteer
+    from geo.maps import map_places, save_map
+    from geo.resolve import Document, Mention, explain, geoparse
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geo' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,15 @@
+"""Errors raised by geo: one root, each also a builtin so callers can catch either."""
+
+__all__ = ["GazetteerError", "GeoError", "InputError"]
+
+
+class GeoError(Exception):
+    """Base of all geo errors."""
+
+
+class GazetteerError(GeoError, OSError):
+    """A gazetteer layer is missing, corrupt or stale; the message names the file."""
+
+
+class InputError(GeoError, ValueError):
+    """The input text or file cannot be used; the message says why."""

@@ -1,0 +1,510 @@
+"""The gazetteer: the bundled shapefiles in ``shapes/`` and name lookup over them.
+
+>>> from geo import load_gazetteer
+>>> gaz = load_gazetteer()
+>>> gaz.lookup("Xankəndi")[0].name
+'Khankendi'
+>>> gaz.lookup("")
+[]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import unicodedata
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import GazetteerError
+
+__all__ = ["LAYERS", "Gazetteer", "Place", "build_index", "fold", "load_gazetteer"]
+
+#: Layer files in ``shapes/``, in the order their rows appear in the index.
+LAYERS = ("country", "admin1", "admin2", "city", "disputed", "region", "corridor", "physical")
+POINT_LAYERS = ("city", "physical")
+#: Kinds of name in the names table; a lower number is a stronger name.
+NAME_TYPES = ("primary", "alias", "abbrev", "demonym", "code")
+INDEX_FILE = "index.parquet"
+NAMES_INDEX_FILE = "index-names.parquet"
+SURFACES_INDEX_FILE = "index-surfaces.parquet"
+NAMES_FILE = "names.csv.gz"
+FEATURE_COLUMNS = ["id", "name", "kind", "country", "admin1", "population", "capital", "citylike", "lat", "lon",
+                   "source", "precision"]
+
+
+
+def _bundled_shapes() -> Path:
+    """``geo/shapes`` in an installed wheel, ``shapes/`` beside ``geo/`` in a source tree."""
+    here = Path(__file__).resolve().parent
+    for p in (here / "shapes", here.parent / "shapes"):
+        if (p / INDEX_FILE).exists() or (p / "country.shp.zip").exists():
+            return p
+    return here.parent / "shapes"
+
+
+_SHAPES = _bundled_shapes()
+
+# Length-preserving letter folding: one character in, one character out, so that offsets
+# into a folded text are offsets into the original. Used for matching, not for display.
+_EXTRA_FOLD = {"ə": "e", "Ə": "E", "ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+               "ß": "s", "æ": "a", "Æ": "A", "œ": "o", "Œ": "O", "ð": "d", "þ": "t", "’": "'", "‘": "'",
+               "ʻ": "'", "ʼ": "'", "`": "'", "–": "-", "‑": "-", "‐": "-", "—": "-", "\u00a0": " "}
+
+
+def _fold_table() -> dict[int, str]:
+    table = {}
+    for cp in range(0x00C0, 0x0250):
+        c = chr(cp)
+        base = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
+        if len(base) == 1 and base != c:
+            table[cp] = base
+    for k, v in _EXTRA_FOLD.items():
+        table[ord(k)] = v
+    return table
+
+
+FOLD_TABLE = _fold_table()
+
+
+def fold(name: str) -> str:
+    """The lookup key of a name: no accents, case or punctuation differences.
+
+    >>> fold("Xankəndi") == fold("xankendi")
+    True
+    >>> fold("Washington, D.C.") == fold("Washington DC")
+    True
+    >>> fold("")
+    ''
+    """
+    s = unicodedata.normalize("NFKD", name.translate(FOLD_TABLE))
+    s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
+    s = "".join(c if c.isalnum() else " " if c in " -,/&" else "" for c in s)
+    return " ".join(s.split())
+
+
+def surface_forms(name: str) -> set[str]:
+    """How a name can stand in a text, letter-folded but with its case: the matcher's keys.
+
+    >>> sorted(surface_forms("Nagorno-Karabakh"))
+    ['Nagorno Karabakh', 'Nagorno-Karabakh']
+    """
+    s = name.translate(FOLD_TABLE)
+    out = {s}
+    if "-" in s:
+        out.add(s.replace("-", " "))
+    if " " in s and s[:1].isupper() and all(w[:1].isupper() for w in s.split()):
+        out.add(s.replace(" ", "-"))
+    if s.startswith(("the ", "The ")):
+        out.add(s[4:])
+    return {v for v in out if len(v) >= 2 and (v[0].isupper() or v[0].isdigit())}
+
+
+def _surfaces(names: pd.DataFrame) -> pd.DataFrame:
+    rows, forms, types = [], [], []
+    for name, row, typ in zip(names["name"].tolist(), names["row"].tolist(), names["type"].tolist()):
+        if typ == 4:  # codes such as "US-TX" are for lookup, not for reading text
+            continue
+        for f in surface_forms(name):
+            rows.append(row)
+            forms.append(f)
+            types.append(typ)
+    df = pd.DataFrame({"surface": forms, "row": np.array(rows, dtype="int32"), "type": np.array(types, dtype="int8")})
+    return df.drop_duplicates(["surface", "row"]).sort_values(["surface", "type", "row"]).reset_index(drop=True)
+
+
+class Place:
+    """A gazetteer feature: a small immutable value.
+
+    ``geometry`` and ``aliases`` are read from the gazetteer when first asked for.
+
+    >>> p = load_gazetteer().lookup("Baku")[0]
+    >>> p.kind, p.country
+    ('city', 'AZ')
+    """
+
+    __slots__ = ("_gaz", "_row", "id", "name", "kind", "country", "admin1", "lat", "lon", "population", "source")
+
+    def __init__(self, gaz: Gazetteer, row: int) -> None:
+        t = gaz._table
+        set_ = object.__setattr__
+        set_(self, "_gaz", gaz)
+        set_(self, "_row", int(row))
+        for col in ("id", "name", "kind", "country", "admin1", "source"):
+            v = t[col][row]
+            set_(self, col, None if v is None or v != v else str(v))
+        set_(self, "lat", float(t["lat"][row]))
+        set_(self, "lon", float(t["lon"][row]))
+        set_(self, "population", int(t["population"][row]))
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError("Place is immutable")
+
+    @property
+    def geometry(self):
+        """The shapely geometry: a point, polygon or line, in EPSG:4326."""
+        return self._gaz._geometry(self._row)
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """Other names of this place, from the names table."""
+        return self._gaz._aliases(self._row)
+
+    @property
+    def layer(self) -> str:
+        return self._gaz._table["layer"][self._row]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Place) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __repr__(self) -> str:
+        cc = f", {self.country}" if self.country else ""
+        return f"Place({self.name!r}, {self.kind}{cc}, {self.lat:.4f}, {self.lon:.4f})"
+
+    def __iter__(self):
+        """Unpacks as ``(name, (lat, lon))``, like geopy's Location."""
+        return iter((self.name, (self.lat, self.lon)))
+
+
+def _layer_file(folder: Path, layer: str) -> Path | None:
+    for suffix in (".shp.zip", ".shp", ".gpkg", ".geojson"):
+        p = folder / f"{layer}{suffix}"
+        if p.exists():
+            return p
+    return None
+
+
+def _read_layer(path: Path, *, geometry: bool = True):
+    import pyogrio
+
+    try:
+        return pyogrio.read_dataframe(path, read_geometry=geometry, use_arrow=True, encoding="UTF-8")
+    except Exception as e:  # pyogrio raises several types; all mean the file is unusable
+        raise GazetteerError(f"cannot read gazetteer layer {path}: {str(e).splitlines()[0]}") from e
+
+
+def _layers_hash(folder: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for layer in LAYERS:
+        p = _layer_file(folder, layer)
+        if p is None:
+            continue
+        files = [p] if p.suffix != ".shp" else sorted(p.parent.glob(p.name[:-4] + ".*"))
+        for f in files:
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    names = folder / NAMES_FILE
+    if names.exists():
+        h.update(names.read_bytes())
+    return h.hexdigest()
+
+
+def _table_from_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Feature and name tables from the layer files (the slow path, and the build)."""
+    frames = []
+    for layer in LAYERS:
+        path = _layer_file(folder, layer)
+        if path is None:
+            if layer in ("country", "city"):
+                raise GazetteerError(f"gazetteer layer {layer!r} is missing from {folder}")
+            continue
+        df = _read_layer(path)
+        if layer in POINT_LAYERS or "lat" not in df:
+            import shapely
+
+            pts = shapely.point_on_surface(df.geometry.values)
+            df["lat"], df["lon"] = shapely.get_y(pts), shapely.get_x(pts)
+        df = pd.DataFrame(df.drop(columns="geometry"))
+        for c in FEATURE_COLUMNS:
+            if c not in df:
+                df[c] = None
+        df = df[FEATURE_COLUMNS].copy()
+        df["layer"] = layer
+        frames.append(df)
+    table = pd.concat(frames, ignore_index=True)
+    for col in ("population", "capital", "citylike"):
+        table[col] = pd.to_numeric(table[col], errors="coerce").fillna(0).astype("int64")
+    row_of = pd.Series(np.arange(len(table)), index=table["id"])
+    names = [pd.DataFrame({"row": np.arange(len(table)), "name": table["name"], "type": 0})]
+    npath = folder / NAMES_FILE
+    if npath.exists():
+        try:
+            side = pd.read_csv(npath, dtype=str, keep_default_na=False)
+        except Exception as e:
+            raise GazetteerError(f"cannot read gazetteer names table {npath}: {e}") from e
+        side = side[side["id"].isin(row_of.index)]
+        names.append(pd.DataFrame({"row": row_of[side["id"]].to_numpy(), "name": side["name"].to_numpy(),
+                                   "type": side["type"].map(NAME_TYPES.index).to_numpy()}))
+    nm = pd.concat(names, ignore_index=True)
+    nm["key"] = [fold(n) for n in nm["name"]]
+    nm = nm[nm["key"] != ""].drop_duplicates(["row", "name"]).sort_values(["key", "type", "row"])
+    nm["row"] = nm["row"].astype("int32")
+    nm["type"] = nm["type"].astype("int8")
+    nm = nm.reset_index(drop=True)
+    return table, nm, _surfaces(nm)
+
+
+def build_index(folder: Path | str) -> None:
+    """Write the derived index files next to the layers in ``folder`` (used by scripts/)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = Path(folder)
+    table, names, surfaces = _table_from_layers(folder)
+    meta = {b"geo.layers_hash": _layers_hash(folder).encode()}
+    for df, fname in ((table, INDEX_FILE), (names, NAMES_INDEX_FILE), (surfaces, SURFACES_INDEX_FILE)):
+        t = pa.Table.from_pandas(df, preserve_index=False)
+        t = t.replace_schema_metadata({**(t.schema.metadata or {}), **meta})
+        pq.write_table(t, folder / fname, compression="zstd")
+
+
+def _read_index(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
+    import pyarrow.parquet as pq
+
+    paths = [folder / INDEX_FILE, folder / NAMES_INDEX_FILE, folder / SURFACES_INDEX_FILE]
+    if not all(p.exists() for p in paths):
+        return None
+    try:
+        tables = [pq.read_table(p) for p in paths]
+    except Exception as e:
+        raise GazetteerError(f"cannot read gazetteer index {paths[0]}: {e}") from e
+    want = _layers_hash(folder).encode()
+    if any((t.schema.metadata or {}).get(b"geo.layers_hash") != want for t in tables):
+        warnings.warn(f"the gazetteer index in {folder} does not match its layers; rebuilding it in memory "
+                      "(run scripts/build_shapes.py to update it)", stacklevel=3)
+        return None
+    return tuple(t.to_pandas() for t in tables)
+
+
+class Gazetteer:
+    """Places from the layers of one folder, looked up by name.
+
+    >>> gaz = load_gazetteer()
+    >>> [p.kind for p in gaz.lookup("Karabakh")][:1]
+    ['disputed']
+    """
+
+    def __init__(self, folder: Path | str | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else _SHAPES
+        if not self.folder.is_dir():
+            raise GazetteerError(f"gazetteer folder {self.folder} does not exist")
+        loaded = _read_index(self.folder)
+        if loaded is None:
+            loaded = _table_from_layers(self.folder)
+        self._set_tables(*loaded)
+        self._lock = threading.RLock()
+        self._geoms: dict[str, Any] = {}
+        self._features = None
+        self._alias_rows: dict[int, tuple[str, ...]] | None = None
+        self.cache: dict[str, Any] = {}  # derived structures of later stages (e.g. the matcher)
+
+    def _set_tables(self, table: pd.DataFrame, names: pd.DataFrame, surfaces: pd.DataFrame) -> None:
+        self.table = table
+        self.names = names
+        self.surfaces = surfaces
+        self._name_keys = names["key"].to_numpy()
+        self._table = {c: table[c].to_numpy() for c in table.columns}
+        self._row_of = {fid: i for i, fid in enumerate(self._table["id"])}
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __repr__(self) -> str:
+        counts = self.table["layer"].value_counts()
+        return f"<Gazetteer {self.folder}: " + ", ".join(f"{n} {layer}" for layer, n in counts.items()) + ">"
+
+    # -- lookup ---------------------------------------------------------------------------
+    def place(self, id_or_row: str | int) -> Place:
+        """The place with this id (``"city:587084"``) or index row."""
+        if isinstance(id_or_row, str):
+            try:
+                id_or_row = self._row_of[id_or_row]
+            except KeyError:
+                raise KeyError(f"no place with id {id_or_row!r}") from None
+        return Place(self, id_or_row)
+
+    def candidates(self, name: str) -> list[tuple[int, int]]:
+        """``(row, name_type)`` pairs for a name, strongest name type first."""
+        key = fold(name)
+        if not key:
+            return []
+        keys = self._name_keys
+        i, j = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
+        return list(zip(self.names["row"].to_numpy()[i:j].tolist(), self.names["type"].to_numpy()[i:j].tolist()))
+
+    def lookup(self, name: str, *, kind: str | None = None, country: str | None = None) -> list[Place]:
+        """Places called ``name``, best first: primary names before aliases, then by prominence.
+
+        >>> gaz = load_gazetteer()
+        >>> gaz.lookup("Stepanakert")[0] == gaz.lookup("Khankendi")[0]
+        True
+        >>> gaz.lookup("Goris")[0].country
+        'AM'
+        >>> gaz.lookup("nowhere-at-all")
+        []
+        """
+        from geo.resolve import prior  # the same prior the geoparser starts from
+
+        best: dict[int, int] = {}
+        for row, typ in self.candidates(name):
+            if typ == 3:  # demonyms are not names of a place
+                continue
+            best[row] = min(typ, best.get(row, 9))
+        rows = [r for r in best if (kind is None or self._table["kind"][r] == kind)
+                and (country is None or self._table["country"][r] == country)]
+        rows.sort(key=lambda r: -prior(self, r, best[r]))
+        return [Place(self, r) for r in rows]
+
+    def _aliases(self, row: int) -> tuple[str, ...]:
+        with self._lock:
+            if self._alias_rows is None:
+                nm = self.names[self.names["type"] > 0]
+                self._alias_rows = {int(r): tuple(dict.fromkeys(g)) for r, g in nm.groupby("row")["name"]}
+        return self._alias_rows.get(row, ())
+
+    # -- geometry ---------------------------------------------------------------------------
+    def _geometry(self, row: int):
+        layer = self._table["layer"][row]
+        if layer in POINT_LAYERS:
+            from shapely.geometry import Point
+
+            return Point(float(self._table["lon"][row]), float(self._table["lat"][row]))
+        with self._lock:
+            if layer not in self._geoms:
+                self._geoms[layer] = self._load_geometries(layer)
+        return self._geoms[layer].get(self._table["id"][row])
+
+    def _load_geometries(self, layer: str) -> dict:
+        if layer.startswith("user:"):
+            return self._user_geoms[layer]
+        path = _layer_file(self.folder, layer)
+        if path is None:
+            raise GazetteerError(f"gazetteer layer {layer!r} is missing from {self.folder}")
+        import pyogrio
+
+        try:
+            df = pyogrio.read_dataframe(path, columns=["id"], use_arrow=True, encoding="UTF-8")
+        except Exception as e:
+            raise GazetteerError(f"cannot read gazetteer layer {path}: {str(e).splitlines()[0]}") from e
+        return dict(zip(df["id"], df.geometry.values))
+
+    @property
+    def features(self):
+        """Every feature as a GeoDataFrame in EPSG:4326 (read from the layers on first use)."""
+        import geopandas as gpd
+
+        with self._lock:
+            if self._features is None:
+                geoms = [self._geometry(r) for r in range(len(self.table))]
+                self._features = gpd.GeoDataFrame(self.table.copy(), geometry=geoms, crs=4326)
+            return self._features
+
+    def layer(self, name: str):
+        """One layer's features as a GeoDataFrame, e.g. ``gaz.layer("country")``."""
+        import geopandas as gpd
+
+        rows = np.flatnonzero(self._table["layer"] == name)
+        geoms = [self._geometry(r) for r in rows]
+        return gpd.GeoDataFrame(self.table.iloc[rows].reset_index(drop=True), geometry=geoms, crs=4326)
+
+    # -- user layers -------------------------------------------------------------------------
+    def add_layer(self, data, *, kind: str = "region", name_column: str = "name",
+                  alias_column: str | None = None, layer: str | None = None) -> list[Place]:
+        """Add a user's layer (GeoDataFrame or a path GDAL reads); returns its places.
+
+        Invalid geometries are repaired with ``make_valid``; empty or missing ones are
+        dropped with a warning.
+
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import LineString
+        >>> gaz = Gazetteer()
+        >>> route = gpd.GeoDataFrame({"name": ["Middle Corridor"]},
+        ...                          geometry=[LineString([(49.8, 40.4), (44.8, 41.7)])], crs=4326)
+        >>> gaz.add_layer(route, kind="corridor")[0].kind
+        'corridor'
+        """
+        import geopandas as gpd
+        import shapely
+
+        if not isinstance(data, gpd.GeoDataFrame):
+            path = Path(data)
+            if not path.exists():
+                raise GazetteerError(f"user layer {path} does not exist")
+            try:
+                data = gpd.read_file(path)
+            except Exception as e:
+                raise GazetteerError(f"cannot read user layer {path}: {str(e).splitlines()[0]}") from e
+            layer = layer or path.stem
+        if name_column not in data:
+            raise GazetteerError(f"user layer has no column {name_column!r}; columns: {list(data.columns)}")
+        gdf = data.to_crs(4326) if data.crs is not None else data.set_crs(4326)
+        geoms = shapely.make_valid(gdf.geometry.values)
+        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & gdf[name_column].notna().to_numpy()
+        if not keep.all():
+            warnings.warn(f"user layer: dropped {int((~keep).sum())} features with no geometry or name",
+                          stacklevel=2)
+        gdf, geoms = gdf[keep].reset_index(drop=True), geoms[keep]
+        layer = f"user:{layer or kind}"
+        with self._lock:
+            n0 = len(self.table)
+            ids = [f"{layer}:{i}" for i in range(len(gdf))]
+            if kind == "corridor":
+                pts = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
+            else:
+                pts = shapely.point_on_surface(geoms)
+            rows = pd.DataFrame({
+                "id": ids, "name": gdf[name_column].astype(str).to_numpy(), "kind": kind,
+                "country": gdf["country"].to_numpy() if "country" in gdf else None, "admin1": None,
+                "population": pd.to_numeric(gdf["population"], errors="coerce").fillna(0).astype("int64")
+                if "population" in gdf else 0,
+                "capital": 0, "citylike": 0, "lat": shapely.get_y(pts), "lon": shapely.get_x(pts),
+                "source": f"user layer {layer[5:]}", "precision": "as given", "layer": layer})
+            new_names = [pd.DataFrame({"row": np.arange(n0, n0 + len(gdf)), "name": rows["name"], "type": 0})]
+            if alias_column and alias_column in gdf:
+                al = [(n0 + i, a.strip()) for i, v in enumerate(gdf[alias_column]) if isinstance(v, str)
+                      for a in v.split("|") if a.strip()]
+                if al:
+                    r, a = zip(*al)
+                    new_names.append(pd.DataFrame({"row": r, "name": a, "type": 1}))
+            nm = pd.concat(new_names, ignore_index=True)
+            nm["key"] = [fold(n) for n in nm["name"]]
+            nm = nm[nm["key"] != ""].astype({"row": "int32", "type": "int8"})
+            table = pd.concat([self.table, rows], ignore_index=True)
+            names = pd.concat([self.names, nm], ignore_index=True).sort_values(["key", "type", "row"],
+                                                                                 kind="stable")
+            surfaces = pd.concat([self.surfaces, _surfaces(nm)], ignore_index=True)
+            surfaces = surfaces.sort_values(["surface", "type", "row"], kind="stable")
+            self._set_tables(table, names.reset_index(drop=True), surfaces.reset_index(drop=True))
+            if not hasattr(self, "_user_geoms"):
+                self._user_geoms = {}
+            self._user_geoms.setdefault(layer, {}).update(zip(ids, geoms))
+            self._geoms[layer] = self._user_geoms[layer]
+            self._alias_rows = self._features = None
+            self.cache.clear()
+        return [Place(self, r) for r in range(n0, n0 + len(gdf))]
+
+
+
+_cache: dict[Path, Gazetteer] = {}
+_cache_lock = threading.Lock()
+
+
+def load_gazetteer(path: Path | str | None = None) -> Gazetteer:
+    """The gazetteer of the bundled ``shapes/`` (or of another folder), cached per process.
+
+    >>> load_gazetteer() is load_gazetteer()
+    True
+    """
+    key = Path(path).resolve() if path is not None else _SHAPES
+    with _cache_lock:
+        gaz = _cache.get(key)
+        if gaz is None:
+            gaz = _cache[key] = Gazetteer(key)
+        return gaz

@@ -1,0 +1,263 @@
+"""Recognition: find the spans of a text that name a place in the gazetteer.
+
+The gazetteer drives it. Every name of every place goes into one Aho-Corasick automaton
+(pyahocorasick), matched case-sensitively over a length-preserving folded copy of the text,
+so that offsets stay offsets into the original. Rules then drop matches that are not place
+mentions: sentence-initial common words, person names, words inside longer names.
+
+>>> from geo.mentions import find_mentions
+>>> [s.text for s in find_mentions("Talks in Baku and Yerevan.")]
+['Baku', 'Yerevan']
+>>> find_mentions("")
+[]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from geo.gazetteer import FOLD_TABLE, Gazetteer, load_gazetteer
+
+__all__ = ["Span", "find_mentions", "matcher"]
+
+DEMONYM = 3
+CODE = 4  # name type of ISO codes, for lookup only
+
+# Words before a name that make it a person's name ("Foreign Minister Ararat Mirzoyan").
+TITLES = frozenset("""
+President Premier Minister Secretary Senator Sen Rep Representative Gov Governor Mayor Mr Mrs Ms Miss Dr
+General Gen Colonel Col Captain Capt Lieutenant Lt Sergeant Sgt Judge Justice King Queen Prince Princess
+Pope Rev Reverend Sheikh Chancellor Ambassador spokesperson spokesman spokeswoman Spokesperson Spokesman
+Spokeswoman Chairman Chairwoman Director Officer Commissioner Chief Coach coach Detective Det Deputy Sir
+Dame Lord Lady Saint Sister Brother Father Bishop Archbishop Cardinal Rabbi Imam Professor Prof Agent
+Trooper Officer Sheriff Attorney Councilman Councilwoman Councillor Alderman Speaker Leader Emir Crown
+""".split())
+# Words after a name that make it part of an organisation or event, not a place mention.
+ORG_HEADS = frozenset("""
+Post Times Journal Tribune Herald Gazette Chronicle Review Daily Press News Observer Examiner Inquirer
+Sentinel Courier Dispatch Star Sun Globe Telegraph Guardian Independent Mirror Standard Record Register
+University College School Academy Institute Hospital Clinic Airport Station Stadium Arena Park Hotel
+Museum Library Church Cathedral Mosque Temple Bank Company Corporation Corp Inc Ltd Group Holdings Club
+FC United Rovers Wanderers Athletic Lakers Giants Jets Rangers Redskins Warriors Bulls Heat Braves Cubs
+Agreement Accord Accords Declaration Protocol Convention Treaty Summit Conference Process Format
+Council Commission Committee Department Ministry Police Army Navy Court Tribunal Parliament Senate
+Assembly Congress Party Movement Front Foundation Fund Association Society Union League Federation
+Airlines Airways Air Railway Railways Motors Energy Oil Gas Telecom Media Television TV Radio Network
+Tech State Street Avenue Road Boulevard Square Bridge Tower Center Centre Hall Building Mall Market
+""".split())
+# Words before a name that belong to it ("North Carolina" is matched whole; these qualify others).
+NAME_PREFIXES = frozenset("""
+North South East West Northern Southern Eastern Western Central Greater Upper Lower Inner Outer Metro
+Downtown Old New Lake Mount Mt Port Fort Ft Saint St San Santa Cape Gulf Bay Isle Rio Los Las El La Le
+Del Des Al The
+""".split())
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
+_CAPS = re.compile(r"\b[A-Z][A-Z]{3,}\b")
+_SENT_END = re.compile(r"[.!?:;\"“”»)\]]\s*$|^\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A recognised place name in a text, before resolution."""
+
+    start: int
+    end: int
+    text: str
+    candidates: tuple[tuple[int, int], ...]  # (gazetteer row, name type)
+    form: str = "name"
+    flags: frozenset[str] = field(default_factory=frozenset)
+
+
+class Matcher:
+    """An Aho-Corasick automaton over the surface forms of every name in a gazetteer.
+
+    Its values are group numbers; ``candidates(g)`` gives the ``(row, name type)`` pairs.
+    """
+
+    def __init__(self, gaz: Gazetteer) -> None:
+        import ahocorasick
+
+        surf = gaz.surfaces
+        forms = surf["surface"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, forms[1:] != forms[:-1]])
+        self.starts = np.r_[starts, len(forms)]
+        self.rows = surf["row"].to_numpy()
+        self.types = surf["type"].to_numpy()
+        auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        keys = forms[starts].tolist()
+        for g, key in enumerate(keys):
+            auto.add_word(key, g)
+        self.lengths = np.fromiter(map(len, keys), dtype=np.int32, count=len(keys))
+        auto.make_automaton()
+        self.automaton = auto
+
+    def candidates(self, group: int) -> tuple[tuple[int, int], ...]:
+        a, b = self.starts[group], self.starts[group + 1]
+        return tuple(zip(self.rows[a:b].tolist(), self.types[a:b].tolist()))
+
+    def __contains__(self, surface: str) -> bool:
+        return surface in self.automaton
+
+
+def matcher(gaz: Gazetteer) -> Matcher:
+    """The matcher over every name of ``gaz``, built once and cached on it."""
+    m = gaz.cache.get("matcher")
+    if m is None:
+        with gaz._lock:
+            m = gaz.cache.get("matcher")
+            if m is None:
+                m = gaz.cache["matcher"] = Matcher(gaz)
+    return m
+
+
+def _fold_text(text: str) -> str:
+    t = text.translate(FOLD_TABLE)
+    if len(t) != len(text):  # a table entry was not one-to-one: fall back to the original
+        t = text
+    # All-caps words (datelines, headlines) are matched in title case: "BEIRUT" -> "Beirut".
+    return _CAPS.sub(lambda m: m.group(0).capitalize(), t)
+
+
+def _is_boundary(t: str, i: int) -> bool:
+    return i < 0 or i >= len(t) or not t[i].isalnum()
+
+
+def _prev_word(text: str, start: int) -> tuple[str, int]:
+    j = start - 1
+    while j >= 0 and text[j] in " \t":
+        j -= 1
+    k = j
+    while k >= 0 and (text[k].isalnum() or text[k] in "'.-"):
+        k -= 1
+    return text[k + 1 : j + 1].rstrip("."), k + 1
+
+
+def _next_word(text: str, end: int) -> str:
+    m = _WORD.match(text, end + 1) if end < len(text) and text[end] == " " else None
+    return m.group(0).rstrip(".") if m else ""
+
+
+def sentence_initial(text: str, start: int) -> bool:
+    """True when ``start`` begins a sentence, a line or a quotation."""
+    head = text[max(0, start - 4) : start]
+    return bool(_SENT_END.search(head)) or "\n" in head
+
+
+def title_case_line(text: str, start: int) -> bool:
+    """True when the line around ``start`` is a headline in Title Case."""
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", start)
+    line = text[a : b if b >= 0 else len(text)]
+    words = [w for w in _WORD.findall(line) if len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words) and len(line) < 200
+
+
+def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bool = True) -> list[Span]:
+    """Spans of ``text`` that name gazetteer places, in text order, not overlapping.
+
+    >>> [s.form for s in find_mentions("Armenian and Azerbaijani talks")]
+    ['demonym', 'demonym']
+    """
+    if not text:
+        return []
+    gaz = gazetteer or load_gazetteer()
+    m = matcher(gaz)
+    t = _fold_text(text)
+    found = []
+    lengths = m.lengths
+    for end_idx, group in m.automaton.iter(t):
+        start = end_idx - int(lengths[group]) + 1
+        if _is_boundary(t, start - 1) and _is_boundary(t, end_idx + 1):
+            found.append((start, end_idx + 1, group))
+    # Leftmost-longest, no overlaps.
+    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    spans: list[Span] = []
+    persons: set[str] = set()
+    last_end = -1
+    for start, end, group in found:
+        if start < last_end:
+            continue
+        cands = m.candidates(group)
+        if not demonyms:
+            cands = tuple(c for c in cands if c[1] != DEMONYM)
+        if not cands:
+            continue
+        # A name matches either as a demonym or as a place name, never both.
+        names = tuple(c for c in cands if c[1] != DEMONYM)
+        form = "name" if names else "demonym"
+        span = Span(start, end, text[start:end], names or cands, form)
+        span = _check(text, span, gaz, persons, spans[-1].end if spans else -1)
+        if span is not None:
+            spans.append(span)
+            last_end = end
+    return spans
+
+
+def _strong(gaz: Gazetteer, cands) -> bool:
+    """Some candidate is a country, region, state-level unit or city of a million."""
+    kinds, pops = gaz._table["kind"], gaz._table["population"]
+    return any(kinds[r] in ("country", "region", "disputed", "admin1", "corridor", "physical")
+               and typ in (0, 2) or pops[r] >= 1_000_000 for r, typ in cands)
+
+
+def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: int) -> Span | None:
+    """Apply the rules that tell a place mention from a word that looks like one.
+
+    ``persons`` collects the names found to be people's, so that "Miller added" is not a
+    place once "Matthew Miller" was a person.
+    """
+    flags = set()
+    first = span.text[0]
+    if not (first.isupper() or first.isdigit()):
+        return None
+    word_count = len(span.text.split())
+    prev, _ = _prev_word(text, span.start)
+    nxt = _next_word(text, span.end)
+    initial = sentence_initial(text, span.start)
+    headline = title_case_line(text, span.start)
+    strong = _strong(gaz, span.candidates)
+    if span.form == "demonym":
+        if prev in TITLES and nxt[:1].isupper():
+            return None
+        return span
+    # Person names: "Foreign Minister Ararat Mirzoyan", "Ani Badalyan", "Matthew Miller".
+    if span.text in persons and not strong:
+        return None
+    if prev in TITLES and not strong:
+        persons.add(span.text)
+        return None
+    if nxt[:1].isupper() and nxt not in ORG_HEADS and word_count == 1 and not headline:
+        if not _is_known(gaz, nxt) and not nxt.isupper():
+            return None
+    prev_is_place = prev_end >= 0 and text[prev_end:span.start].strip() == ""
+    if (word_count == 1 and not headline and prev[:1].isupper() and prev not in NAME_PREFIXES
+            and not prev.isupper() and not strong and prev not in TITLES and not prev_is_place
+            and not sentence_initial(text, span.start - len(prev) - 1)):
+        persons.add(span.text)
+        return None
+    if nxt in ORG_HEADS and word_count == 1:
+        flags.add("modifier")
+    # Common words with a capital only because they begin a sentence or a headline word.
+    if (initial or headline) and word_count == 1 and not strong:
+        if not _mentioned_elsewhere(text, span):
+            return None
+    if span.text.isupper() and len(span.text) <= 3 and not any(t == 2 for _, t in span.candidates):
+        return None  # short all-caps tokens are codes unless they are known abbreviations
+    if flags:
+        return Span(span.start, span.end, span.text, span.candidates, span.form, frozenset(flags))
+    return span
+
+
+def _is_known(gaz: Gazetteer, word: str) -> bool:
+    return word.translate(FOLD_TABLE) in matcher(gaz)
+
+
+def _mentioned_elsewhere(text: str, span: Span) -> bool:
+    """The same name stands elsewhere in the text, not at a sentence start."""
+    for m in re.finditer(r"\b" + re.escape(span.text) + r"\b", text):
+        if m.start() != span.start and not sentence_initial(text, m.start()):
+            return True
+    return False

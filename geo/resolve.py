@@ -1,0 +1,383 @@
+"""Resolution: choose, for each recognised span, the place it means.
+
+Each candidate gets a score: a prior from its kind, population and name type, plus evidence
+from the document: the countries and first-level regions the other mentions are in, comma
+qualifiers ("Paris, Texas"), words such as "the town of", and one sense per name.
+``explain`` shows the scores and the evidence.
+
+>>> from geo import geoparse
+>>> doc = geoparse("Talks in Baku and Yerevan.")
+>>> [(m.text, m.place.country) for m in doc.mentions]
+[('Baku', 'AZ'), ('Yerevan', 'AM')]
+>>> geoparse("").mentions
+[]
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import json
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from geo.gazetteer import Gazetteer, Place, fold, load_gazetteer
+from geo.mentions import Span, find_mentions
+
+__all__ = ["Document", "Mention", "explain", "geoparse", "prior"]
+
+KIND_BASE = {"country": 10.0, "disputed": 8.5, "region": 8.0, "corridor": 8.0, "admin1": 6.5,
+             "physical": 6.5, "admin2": 5.0}
+NAME_TYPE_COST = {0: 0.0, 1: 1.5, 2: 0.3, 3: 0.0, 4: 3.0}
+# Words next to a name that say what kind of place it is.
+CITY_CUES = re.compile(r"(?:\b(?:town|city|village|capital|suburb|port|municipality) of\s+$)", re.I)
+CITY_AFTER = re.compile(r"^\s+(?:city|town|village)\b", re.I)
+ADMIN_CUES = re.compile(r"(?:\b(?:state|province|region|district|county|governorate|oblast|prefecture) of\s+$)",
+                        re.I)
+ADMIN_AFTER = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|\n+")
+
+
+def prior(gaz: Gazetteer, row: int, name_type: int = 0) -> float:
+    """Score of a place before any context: kind, population, capital, name type.
+
+    >>> gaz = load_gazetteer()
+    >>> row = gaz.candidates("Armenia")[0][0]
+    >>> prior(gaz, row) > prior(gaz, gaz.candidates("Goris")[0][0])
+    True
+    """
+    t = gaz._table
+    kind = t["kind"][row]
+    if kind == "city":
+        base = math.log10(int(t["population"][row]) + 10) + 1.5 * int(t["capital"][row])
+    elif t["citylike"][row]:  # an admin-1 unit named for the city inside it: the city is meant
+        base = 2.5
+    else:
+        base = KIND_BASE.get(kind, 8.0)
+    return base - NAME_TYPE_COST.get(int(name_type), 1.5)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place mention: where it stands, how it was written and what it resolved to."""
+
+    start: int
+    end: int
+    text: str
+    form: str
+    place: Place | None
+    sentence: str
+    score: float
+    qualifier: Place | None = None
+    index: int = field(default=-1, compare=False)
+
+    def __repr__(self) -> str:
+        where = self.place.name if self.place else None
+        return f"Mention({self.text!r} [{self.start}:{self.end}] {self.form} -> {where!r})"
+
+
+class Document:
+    """The result of ``geoparse``: the text, its mentions in text order, and their places.
+
+    >>> doc = geoparse("Talks in Baku.")
+    >>> doc.places[["name", "kind", "mentions"]].values.tolist()
+    [['Baku', 'city', 1]]
+    """
+
+    def __init__(self, text: str, mentions: list[Mention], evidence: dict[int, list[dict]],
+                 gazetteer: Gazetteer) -> None:
+        self.text = text
+        self.mentions = mentions
+        self._evidence = evidence
+        self.gazetteer = gazetteer
+
+    def __len__(self) -> int:
+        return len(self.mentions)
+
+    def __iter__(self):
+        return iter(self.mentions)
+
+    def __repr__(self) -> str:
+        places = {m.place.name for m in self.mentions if m.place}
+        return f"<Document: {len(self.text)} chars, {len(self.mentions)} mentions of {len(places)} places>"
+
+    @property
+    def places(self):
+        """One row per distinct place: name, kind, country, mention count, first offset, geometry."""
+        import geopandas as gpd
+
+        rows: dict[str, dict[str, Any]] = {}
+        for m in self.mentions:
+            if m.place is None:
+                continue
+            r = rows.get(m.place.id)
+            if r is None:
+                p = m.place
+                rows[p.id] = r = dict(id=p.id, name=p.name, kind=p.kind, country=p.country, mentions=0,
+                                      first=m.start, forms=set(), texts=[], sentences=[], lat=p.lat, lon=p.lon,
+                                      geometry=p.geometry, place=p)
+            r["mentions"] += 1
+            r["forms"].add(m.form)
+            r["texts"].append(m.text)
+            r["sentences"].append((m.sentence, m.text))
+        for r in rows.values():
+            r["forms"] = ",".join(sorted(r["forms"]))
+        cols = ["id", "name", "kind", "country", "mentions", "first", "forms", "texts", "sentences", "lat", "lon",
+                "place", "geometry"]
+        return gpd.GeoDataFrame(list(rows.values()), columns=cols, geometry="geometry", crs=4326)
+
+    def to_geojson(self) -> str:
+        """The places as a GeoJSON FeatureCollection string (mention sentences included)."""
+        import shapely
+
+        feats = []
+        for r in self.places.itertuples():
+            feats.append({"type": "Feature", "id": r.id, "geometry": json.loads(shapely.to_geojson(r.geometry)),
+                          "properties": {"name": r.name, "kind": r.kind, "country": r.country,
+                                         "mentions": r.mentions, "first": r.first, "forms": r.forms,
+                                         "texts": r.texts, "lat": r.lat, "lon": r.lon}})
+        return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
+
+    def table(self):
+        """The mentions as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame([dict(start=m.start, end=m.end, text=m.text, form=m.form,
+                                  place=m.place.name if m.place else None, kind=m.place.kind if m.place else None,
+                                  country=m.place.country if m.place else None, id=m.place.id if m.place else None,
+                                  score=round(m.score, 2)) for m in self.mentions],
+                            columns=["start", "end", "text", "form", "place", "kind", "country", "id", "score"])
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>"
+            for r in self.table()[["text", "form", "place", "kind", "country", "score"]].itertuples(index=False))
+        head = "".join(f"<th>{h}</th>" for h in ["text", "form", "place", "kind", "country", "score"])
+        return f"<p>{html.escape(repr(self))}</p><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+    def explain(self, mention: Mention | int | str):
+        """Candidate places of one mention with their scores and evidence (a DataFrame)."""
+        return explain(self, mention)
+
+
+def explain(document: Document, mention: Mention | int | str):
+    """Candidate places of one mention, best first, with the score of each piece of evidence.
+
+    ``mention`` is a Mention, its index, or its text (the first mention with that text).
+
+    >>> doc = geoparse("Atlanta is the capital of Georgia.")
+    >>> explain(doc, "Georgia").iloc[0][["name", "kind", "country"]].tolist()
+    ['Georgia', 'admin1', 'US']
+    """
+    import pandas as pd
+
+    if isinstance(mention, str):
+        found = [m for m in document.mentions if m.text == mention]
+        if not found:
+            raise KeyError(f"no mention with text {mention!r}")
+        mention = found[0]
+    idx = mention if isinstance(mention, int) else mention.index
+    rows = document._evidence.get(idx, [])
+    cols = ["id", "name", "kind", "country", "population", "name_type", "prior", "context", "qualifier", "cue",
+            "sense", "score", "evidence"]
+    return pd.DataFrame(rows, columns=cols).sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _sentences(text: str) -> list[int]:
+    return [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+
+
+def _sentence_at(text: str, starts: list[int], pos: int) -> str:
+    i = bisect.bisect_right(starts, pos) - 1
+    end = starts[i + 1] if i + 1 < len(starts) else len(text)
+    return text[starts[i]:end].strip()
+
+
+def _qualifiers(text: str, spans: list[Span], gaz: Gazetteer) -> dict[int, int]:
+    """``{head span: qualifier span}`` for "Paris, Texas" and "Washington, DC"."""
+    kinds = gaz._table["kind"]
+    out = {}
+    for i in range(len(spans) - 1):
+        a, b = spans[i], spans[i + 1]
+        gap = text[a.end:b.start]
+        if not any(kinds[r] in ("city", "admin2", "admin1") for r, _ in a.candidates):
+            continue
+        if gap in (", ", ",") and b.form == "name" and a.form == "name":
+            if any(kinds[r] in ("admin1", "country", "admin2", "disputed") or typ == 2 for r, typ in b.candidates):
+                after = text[b.end:b.end + 2]
+                if not (after[:1] == "," and i + 2 < len(spans) and spans[i + 2].start == b.end + 2
+                        and kinds[spans[i + 2].candidates[0][0]] == kinds[b.candidates[0][0]] == "city"):
+                    out[i] = i + 1
+    return out
+
+
+def _cue(text: str, span: Span, kind: str) -> float:
+    before = text[max(0, span.start - 30):span.start]
+    after = text[span.end:span.end + 15]
+    if kind == "city" and (CITY_CUES.search(before) or CITY_AFTER.match(after)):
+        return 2.5
+    if kind in ("admin1", "admin2") and (ADMIN_CUES.search(before) or ADMIN_AFTER.match(after)):
+        return 2.5
+    return 0.0
+
+
+def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = True) -> Document:
+    """Find and resolve every place ``text`` mentions.
+
+    >>> doc = geoparse("Paris, Texas is not Paris, France.")
+    >>> [(m.text, m.place.country) for m in doc.mentions if m.qualifier]
+    [('Paris, Texas', 'US'), ('Paris, France', 'FR')]
+    """
+    if not isinstance(text, str):
+        from geo.errors import InputError
+
+        raise InputError(f"geoparse takes a str, not {type(text).__name__}")
+    gaz = gazetteer or load_gazetteer()
+    spans = find_mentions(text, gaz, demonyms=demonyms)
+    if not spans:
+        return Document(text, [], {}, gaz)
+    t = gaz._table
+    kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
+    quals = _qualifiers(text, spans, gaz)
+
+    # 1. Priors, and the first guess of each span.
+    base: list[dict[int, float]] = []
+    types: list[dict[int, int]] = []
+    for s in spans:
+        b, ty = {}, {}
+        for row, typ in s.candidates:
+            p = prior(gaz, row, typ) + _cue(text, s, kinds[row])
+            if row not in b or p > b[row]:
+                b[row], ty[row] = p, typ
+        base.append(b)
+        types.append(ty)
+
+    # 2. Document context: countries and first-level regions of confident first guesses.
+    country_w: list[dict[str, float]] = []
+    admin_w: list[dict[str, float]] = []
+    for b in base:
+        ranked = sorted(b.items(), key=lambda kv: -kv[1])
+        top = ranked[0][0]
+        margin = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 3.0
+        w = 1.0 if margin >= 1.5 else 0.4
+        cw, aw = {}, {}
+        if countries[top]:
+            cw[countries[top]] = w
+        if admin1s[top]:
+            aw[admin1s[top]] = w
+        country_w.append(cw)
+        admin_w.append(aw)
+    total_c: dict[str, float] = defaultdict(float)
+    total_a: dict[str, float] = defaultdict(float)
+    for cw, aw in zip(country_w, admin_w):
+        for k, v in cw.items():
+            total_c[k] += v
+        for k, v in aw.items():
+            total_a[k] += v
+
+    evidence: dict[int, list[dict]] = {}
+    scores: list[dict[int, float]] = []
+    for i, s in enumerate(spans):
+        sc, ev = {}, []
+        for row, p in base[i].items():
+            cc, a1 = countries[row], admin1s[row]
+            c_other = total_c.get(cc, 0.0) - country_w[i].get(cc, 0.0) if cc else 0.0
+            a_other = total_a.get(a1, 0.0) - admin_w[i].get(a1, 0.0) if a1 else 0.0
+            ctx = 2.0 * min(1.0, c_other / 2.0) + 1.5 * min(1.0, a_other)
+            notes = []
+            if c_other:
+                notes.append(f"{c_other:.1f} other mentions in {cc}")
+            if a_other:
+                notes.append(f"{a_other:.1f} other mentions in {a1}")
+            q = 0.0
+            if i in quals:
+                qrow = max(base[quals[i]].items(), key=lambda kv: kv[1])[0]
+                if qrow == row or (kinds[qrow] in ("admin1", "admin2") and admin1s[qrow] and admin1s[qrow] == a1) \
+                        or (kinds[qrow] == "country" and countries[qrow] == cc) \
+                        or (kinds[qrow] == "city" and cc == countries[qrow] and kinds[row] == "city"
+                            and _near(t, row, qrow)):
+                    q = 6.0
+                    notes.append(f"qualified by {spans[quals[i]].text!r}")
+            sc[row] = p + ctx + q
+            ev.append(dict(row=row, prior=p, context=ctx, qualifier=q, notes=notes))
+        scores.append(sc)
+        evidence[i] = ev
+    for i in [i for i in quals if not any(e["qualifier"] for e in evidence[i])]:
+        del quals[i]  # "Yerevan, Baku": a list, not a qualifier
+
+    # 3. One sense per name: unqualified spans of one name share the best summed score.
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(spans):
+        if i not in quals:
+            groups[(s.form, fold(s.text))].append(i)
+    choice: dict[int, int] = {}
+    sense_bonus: dict[int, dict[int, float]] = defaultdict(dict)
+    for i in quals:
+        choice[i] = max(scores[i].items(), key=lambda kv: kv[1])[0]
+    qualified_choice = defaultdict(set)
+    for i in quals:
+        qualified_choice[(spans[i].form, fold(spans[i].text))].add(choice[i])
+    for key, idxs in groups.items():
+        total: dict[int, float] = defaultdict(float)
+        for i in idxs:
+            for row, v in scores[i].items():
+                total[row] += v
+        for row in qualified_choice.get(key, ()):  # "Paris, Texas" ... later "Paris"
+            if row in total:
+                total[row] += 3.0 * len(idxs)
+                for i in idxs:
+                    sense_bonus[i][row] = 3.0
+        best = max(total.items(), key=lambda kv: kv[1])[0]
+        for i in idxs:
+            choice[i] = best
+
+    mentions: list[Mention] = []
+    starts = _sentences(text)
+    ev_out: dict[int, list[dict]] = {}
+    for i, s in enumerate(spans):
+        row = choice[i]
+        ranked = sorted(scores[i].values(), reverse=True)
+        margin = ranked[0] - ranked[1] if len(ranked) > 1 else 5.0
+        conf = 1.0 / (1.0 + math.exp(-margin))
+        qual = None
+        text_, start, end = s.text, s.start, s.end
+        if i in quals:
+            qs = spans[quals[i]]
+            qual = Place(gaz, max(base[quals[i]].items(), key=lambda kv: kv[1])[0])
+            text_, end = text[start:qs.end], qs.end
+        m = Mention(start, end, text_, s.form, Place(gaz, row), _sentence_at(text, starts, start), round(conf, 4),
+                    qual, len(mentions))
+        mentions.append(m)
+        ev_out[m.index] = [_evidence_row(gaz, e, types[i][e["row"]], sense_bonus[i].get(e["row"], 0.0),
+                                         s, text, choice[i]) for e in evidence[i]]
+    return Document(text, mentions, ev_out, gaz)
+
+
+def _near(t: dict, a: int, b: int, km: float = 60.0) -> bool:
+    la, lo = math.radians(t["lat"][a]), math.radians(t["lon"][a])
+    lb, lob = math.radians(t["lat"][b]), math.radians(t["lon"][b])
+    h = math.sin((lb - la) / 2) ** 2 + math.cos(la) * math.cos(lb) * math.sin((lob - lo) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h))) <= km
+
+
+def _evidence_row(gaz: Gazetteer, e: dict, name_type: int, sense: float, span: Span, text: str, chosen: int) -> dict:
+    from geo.gazetteer import NAME_TYPES
+
+    t = gaz._table
+    row = e["row"]
+    cue = _cue(text, span, t["kind"][row])
+    notes = list(e["notes"])
+    if cue:
+        notes.append("a word beside it names its kind")
+    if sense:
+        notes.append("the same name is qualified elsewhere")
+    if row == chosen:
+        notes.append("chosen")
+    return dict(id=t["id"][row], name=t["name"][row], kind=t["kind"][row], country=t["country"][row],
+                population=int(t["population"][row]), name_type=NAME_TYPES[name_type],
+                prior=round(e["prior"] - cue, 2), context=round(e["context"], 2), qualifier=e["qualifier"],
+                cue=cue, sense=sense, score=round(e["prior"] + e["context"] + e["qualifier"] + sense, 2),
+                evidence="; ".join(notes))

