@@ -151,6 +151,8 @@ def title_case_line(text: str, start: int) -> bool:
     a = text.rfind("\n", 0, start) + 1
     b = text.find("\n", start)
     line = text[a : b if b >= 0 else len(text)]
+    if line.rstrip().endswith((".", "?", "!", ",", ";", ":")):
+        return False
     words = [w for w in _WORD.findall(line) if len(w) > 3]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words) and len(line) < 200
 
@@ -198,9 +200,9 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
 
 def _strong(gaz: Gazetteer, cands) -> bool:
     """Some candidate is a country, region, state-level unit or city of a million."""
-    kinds, pops = gaz._table["kind"], gaz._table["population"]
+    kinds, pops, citylike = gaz._table["kind"], gaz._table["population"], gaz._table["citylike"]
     return any(kinds[r] in ("country", "region", "disputed", "admin1", "corridor", "physical")
-               and typ in (0, 2) or pops[r] >= 1_000_000 for r, typ in cands)
+               and typ in (0, 2) and not citylike[r] or pops[r] >= 1_000_000 for r, typ in cands)
 
 
 def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: int) -> Span | None:
@@ -226,7 +228,7 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     # Person names: "Foreign Minister Ararat Mirzoyan", "Ani Badalyan", "Matthew Miller".
     if span.text in persons and not strong:
         return None
-    if prev in TITLES and not strong:
+    if prev in TITLES:
         persons.add(span.text)
         return None
     if nxt[:1].isupper() and nxt not in ORG_HEADS and word_count == 1 and not headline:
@@ -246,6 +248,9 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
             return None
     if span.text.isupper() and len(span.text) <= 3 and not any(t == 2 for _, t in span.candidates):
         return None  # short all-caps tokens are codes unless they are known abbreviations
+    kinds = gaz._table["kind"]
+    if all(t == 2 and kinds[r] == "admin1" for r, t in span.candidates) and text[max(0, span.start - 2):span.start] != ", ":
+        return None  # state abbreviations ("Ga.", "Wash.") only as qualifiers: "Atlanta, Ga."
     if flags:
         return Span(span.start, span.end, span.text, span.candidates, span.form, frozenset(flags))
     return span

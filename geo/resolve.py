@@ -54,7 +54,7 @@ def prior(gaz: Gazetteer, row: int, name_type: int = 0) -> float:
     if kind == "city":
         base = math.log10(int(t["population"][row]) + 10) + 1.5 * int(t["capital"][row])
     elif t["citylike"][row]:  # an admin-1 unit named for the city inside it: the city is meant
-        base = 2.5
+        base = 1.0
     else:
         base = KIND_BASE.get(kind, 8.0)
     return base - NAME_TYPE_COST.get(int(name_type), 1.5)
@@ -205,7 +205,7 @@ def _qualifiers(text: str, spans: list[Span], gaz: Gazetteer) -> dict[int, int]:
         gap = text[a.end:b.start]
         if not any(kinds[r] in ("city", "admin2", "admin1") for r, _ in a.candidates):
             continue
-        if gap in (", ", ",") and b.form == "name" and a.form == "name":
+        if gap in (", ", ",", " in ") and b.form == "name" and a.form == "name":
             if any(kinds[r] in ("admin1", "country", "admin2", "disputed") or typ == 2 for r, typ in b.candidates):
                 after = text[b.end:b.end + 2]
                 if not (after[:1] == "," and i + 2 < len(spans) and spans[i + 2].start == b.end + 2
@@ -286,7 +286,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
             cc, a1 = countries[row], admin1s[row]
             c_other = total_c.get(cc, 0.0) - country_w[i].get(cc, 0.0) if cc else 0.0
             a_other = total_a.get(a1, 0.0) - admin_w[i].get(a1, 0.0) if a1 else 0.0
-            ctx = 2.0 * min(1.0, c_other / 2.0) + 1.5 * min(1.0, a_other)
+            ctx = 2.0 * min(1.0, c_other) + 2.5 * min(1.0, a_other)
             notes = []
             if c_other:
                 notes.append(f"{c_other:.1f} other mentions in {cc}")
@@ -309,16 +309,18 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         del quals[i]  # "Yerevan, Baku": a list, not a qualifier
 
     # 3. One sense per name: unqualified spans of one name share the best summed score.
+    # Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
+    own = set(quals) | {i for i, s in enumerate(spans) if any(_cue(text, s, kinds[r]) for r in base[i])}
     groups: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(spans):
-        if i not in quals:
+        if i not in own:
             groups[(s.form, fold(s.text))].append(i)
     choice: dict[int, int] = {}
     sense_bonus: dict[int, dict[int, float]] = defaultdict(dict)
-    for i in quals:
+    for i in own:
         choice[i] = max(scores[i].items(), key=lambda kv: kv[1])[0]
     qualified_choice = defaultdict(set)
-    for i in quals:
+    for i in own:
         qualified_choice[(spans[i].form, fold(spans[i].text))].add(choice[i])
     for key, idxs in groups.items():
         total: dict[int, float] = defaultdict(float)
@@ -347,7 +349,8 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         if i in quals:
             qs = spans[quals[i]]
             qual = Place(gaz, max(base[quals[i]].items(), key=lambda kv: kv[1])[0])
-            text_, end = text[start:qs.end], qs.end
+            if text[s.end:qs.start] != " in ":  # "Paris, Texas" is one mention; "Paris in Texas" two
+                text_, end = text[start:qs.end], qs.end
         m = Mention(start, end, text_, s.form, Place(gaz, row), _sentence_at(text, starts, start), round(conf, 4),
                     qual, len(mentions))
         mentions.append(m)

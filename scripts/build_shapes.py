@@ -313,7 +313,7 @@ def mark_citylike(admin1: gpd.GeoDataFrame, cities: gpd.GeoDataFrame, names: lis
     for i, keys in admin_names.items():
         for k in keys:
             for c in city_keys.get(k, ()):
-                if geoms[i].covers(cities.geometry.values[c]):
+                if geoms[i].distance(cities.geometry.values[c]) < 0.05:  # inside, or at its edge
                     flags[i] = 1
                     break
             if flags[i]:
@@ -390,10 +390,6 @@ def build_regions(ne0, countries, admin1, gnc_dir, names) -> gpd.GeoDataFrame:
             precision="union of NE admin-0 by CONTINENT; point from GeoNames", lat=lat, lon=lon,
             population=pop or int(part.POP_EST.sum()))
     names.append(("region:north-america", "Americas", "alias"))
-    for sub, part in ne0.groupby("SUBREGION"):
-        fid = f"region:{slug(sub)}"
-        add(fid, sub, shapely.union_all(part.geometry.values), precision="union of NE admin-0 by SUBREGION",
-            population=int(part.POP_EST.sum()))
     # UK nations from admin-1 geonunit.
     for nation in ["England", "Scotland", "Wales", "Northern Ireland"]:
         part = admin1[admin1["id"].isin([f"admin1:{c}" for c in ADMIN1_NATION[nation]])]
@@ -422,6 +418,11 @@ def build_regions(ne0, countries, admin1, gnc_dir, names) -> gpd.GeoDataFrame:
             add(r["id"], r["name"], geom, aliases=[a for a in r["aliases"].split("|") if a],
                 precision="union of NE admin-0: " + " ".join(members),
                 population=int(by_iso.loc[members].population.sum()))
+    # UN subregions last: a curated region of the same id (with its aliases) wins.
+    for sub, part in ne0.groupby("SUBREGION"):
+        fid = f"region:{slug(sub)}"
+        add(fid, sub, shapely.union_all(part.geometry.values), precision="union of NE admin-0 by SUBREGION",
+            population=int(part.POP_EST.sum()))
     gdf = frame(rows, geoms)
     lat, lon = rep_points(gdf.geometry)
     gdf["lat"] = gdf["lat"].astype(float).fillna(pd.Series(lat, index=gdf.index))

@@ -1,0 +1,245 @@
+"""The bundled gazetteer: lookups across every kind, curated features, user layers, faults."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Point, Polygon
+
+import geo
+from geo.gazetteer import LAYERS, Gazetteer, fold, load_gazetteer
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return load_gazetteer()
+
+
+def first(gaz, name):
+    found = gaz.lookup(name)
+    assert found, f"nothing found for {name!r}"
+    return found[0]
+
+
+@pytest.mark.parametrize("name", ["Baku", "Bakı", "baku", "BAKU"])
+def test_baku_spellings(gaz, name):
+    p = first(gaz, name)
+    assert (p.name, p.kind, p.country) == ("Baku", "city", "AZ")
+
+
+@pytest.mark.parametrize("name", ["Khankendi", "Xankəndi", "Stepanakert", "xankendi"])
+def test_khankendi_and_stepanakert_are_one_place(gaz, name):
+    assert first(gaz, name).id == first(gaz, "Khankendi").id == "city:146970"
+
+
+@pytest.mark.parametrize("name", ["Lachin", "Laçın", "Berdzor"])
+def test_lachin(gaz, name):
+    ids = [p.id for p in gaz.lookup(name)]
+    assert "city:147625" in ids  # Lachin town
+    assert first(gaz, name).country == "AZ"
+
+
+def test_erevan_is_yerevan(gaz):
+    p = first(gaz, "Erevan")
+    assert (p.name, p.kind) == ("Yerevan", "city")
+
+
+@pytest.mark.parametrize("name", ["Washington, D.C.", "Washington, DC", "Washington DC"])
+def test_washington_dc(gaz, name):
+    p = first(gaz, name)
+    assert p.id == "city:4140963"
+    assert abs(p.lat - 38.895) < 0.05 and abs(p.lon + 77.036) < 0.05
+
+
+def test_primary_name_beats_alias(gaz):
+    # "Goris" is also an alternate name of Gori, Georgia, which is larger.
+    found = gaz.lookup("Goris")
+    assert found[0].country == "AM"
+    assert any(p.country == "GE" for p in found[1:])
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("Armenia", "country"), ("Azerbaijan", "country"), ("United States", "country"),
+    ("Texas", "admin1"), ("Syunik", "admin1"), ("Laurel County", "admin2"), ("Yerevan", "city"),
+    ("Karabakh", "disputed"), ("Nagorno-Karabakh", "disputed"), ("Artsakh", "disputed"),
+    ("South Caucasus", "region"), ("North Caucasus", "region"), ("Europe", "region"),
+    ("Lachin corridor", "corridor"),
+])
+def test_lookup_across_kinds(gaz, name, kind):
+    assert first(gaz, name).kind == kind
+
+
+def test_lookup_filters_and_empty(gaz):
+    assert gaz.lookup("") == []
+    assert gaz.lookup("Qwzxv Nowhere") == []
+    assert all(p.kind == "city" for p in gaz.lookup("Georgia", kind="city"))
+    assert first(gaz, "Georgia").country == "GE"
+    assert gaz.lookup("Georgia", country="US")[0].kind == "admin1"
+
+
+def test_place_is_an_immutable_value(gaz):
+    p = first(gaz, "Baku")
+    with pytest.raises(AttributeError):
+        p.name = "Elsewhere"
+    name, (lat, lon) = p
+    assert name == "Baku" and 40 < lat < 41 and 49 < lon < 51
+    assert p == gaz.place("city:587084") and hash(p) == hash(gaz.place("city:587084"))
+    assert "Bakı" in p.aliases or "Baki" in p.aliases
+    assert "GeoNames" in p.source
+
+
+def test_representative_points_lie_on_their_geometry(gaz):
+    for name in ["Armenia", "Karabakh", "South Caucasus", "Texas", "Laurel County"]:
+        p = first(gaz, name)
+        assert p.geometry.buffer(1e-6).covers(Point(p.lon, p.lat)), name
+    corridor = first(gaz, "Lachin corridor")
+    assert corridor.geometry.distance(Point(corridor.lon, corridor.lat)) < 1e-6
+
+
+def test_karabakh_polygon_contains_stepanakert(gaz):
+    karabakh = first(gaz, "Karabakh")
+    assert karabakh.geometry.geom_type in ("Polygon", "MultiPolygon")
+    assert karabakh.geometry.contains(first(gaz, "Stepanakert").geometry)
+
+
+def test_corridor_passes_through_lachin_and_is_schematic(gaz):
+    corridor = first(gaz, "Lachin corridor")
+    assert corridor.geometry.geom_type == "LineString"
+    assert corridor.geometry.distance(gaz.place("city:147625").geometry) < 1e-6
+    assert corridor.geometry.distance(first(gaz, "Goris").geometry) < 1e-6
+    assert corridor.geometry.distance(first(gaz, "Stepanakert").geometry) < 1e-6
+    row = gaz.table[gaz.table["id"] == corridor.id].iloc[0]
+    assert "schematic" in row["precision"]
+
+
+def test_south_caucasus_contains_the_three_capitals(gaz):
+    region = first(gaz, "South Caucasus")
+    for city in ["Yerevan", "Baku", "Tbilisi"]:
+        assert region.geometry.contains(first(gaz, city).geometry), city
+    assert not region.geometry.contains(first(gaz, "Moscow").geometry)
+
+
+def test_seven_districts_region(gaz):
+    region = gaz.place("region:seven-districts")
+    assert region.geometry.contains(gaz.place("city:147625").geometry)  # Lachin town
+
+
+def test_no_admin1_at_lachin_is_named_lankaran(gaz):
+    admin1 = gaz.layer("admin1")
+    at_lachin = admin1[admin1.covers(Point(46.54977, 39.63742)) | admin1["name"].str.contains("Laçın")]
+    assert len(at_lachin) >= 1
+    assert not at_lachin["name"].str.contains("Lankaran|Lənkəran").any()
+    assert gaz.place("admin1:AZE-1735").name == "Laçın"
+
+
+def test_features_frame(gaz):
+    f = gaz.features
+    assert f.crs.to_epsg() == 4326
+    for col in ["id", "name", "kind", "country", "population", "geometry"]:
+        assert col in f.columns
+    assert set(f["kind"]) >= {"country", "admin1", "admin2", "city", "disputed", "region", "corridor"}
+    assert (f["kind"] == "city").sum() >= 100_000
+    assert f["id"].is_unique
+    assert not f.geometry.is_empty.any()
+
+
+def test_load_gazetteer_is_cached_and_thread_safe():
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(load_gazetteer())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(g) for g in out}) == 1 and out[0] is load_gazetteer()
+
+
+def test_fold():
+    assert fold("Xankəndi") == fold("XANKENDI") == "xankendi"
+    assert fold("Washington, D.C.") == fold("washington dc")
+    assert fold("") == ""
+
+
+def test_user_layer_is_added_and_found(tmp_path):
+    gaz = Gazetteer()
+    route = gpd.GeoDataFrame({"name": ["Middle Corridor"], "aliases": ["Trans-Caspian route"]},
+                             geometry=[LineString([(49.87, 40.41), (44.79, 41.72)])], crs=4326)
+    path = tmp_path / "routes.geojson"
+    route.to_file(path)
+    added = gaz.add_layer(path, kind="corridor", alias_column="aliases")
+    assert added[0].kind == "corridor" and added[0].geometry.geom_type == "LineString"
+    assert gaz.lookup("Middle Corridor")[0].id == added[0].id
+    assert gaz.lookup("Trans-Caspian route")[0].id == added[0].id
+    doc = geo.geoparse("Freight on the Middle Corridor grew.", gazetteer=gaz)
+    assert [m.place.id for m in doc.mentions] == [added[0].id]
+
+
+def test_user_layer_with_invalid_geometry_is_repaired():
+    gaz = Gazetteer()
+    bowtie = Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])
+    gdf = gpd.GeoDataFrame({"name": ["Bowtie Land", None]}, geometry=[bowtie, Point(0, 0)], crs=4326)
+    with pytest.warns(UserWarning, match="dropped 1"):
+        added = gaz.add_layer(gdf, kind="region")
+    assert added[0].geometry.is_valid
+
+
+def test_user_layer_errors(tmp_path):
+    gaz = Gazetteer()
+    with pytest.raises(geo.GazetteerError, match="does not exist"):
+        gaz.add_layer(tmp_path / "nope.geojson")
+    gdf = gpd.GeoDataFrame({"title": ["x"]}, geometry=[Point(0, 0)], crs=4326)
+    with pytest.raises(geo.GazetteerError, match="no column 'name'"):
+        gaz.add_layer(gdf)
+
+
+@pytest.fixture()
+def shapes_copy(tmp_path):
+    src = load_gazetteer().folder
+    dst = tmp_path / "shapes"
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_truncated_zipped_layer_names_the_file(shapes_copy):
+    city = shapes_copy / "city.shp.zip"
+    city.write_bytes(city.read_bytes()[:5000])
+    with pytest.warns(UserWarning, match="does not match"), pytest.raises(geo.GazetteerError, match="city.shp.zip"):
+        Gazetteer(shapes_copy)
+
+
+@pytest.mark.parametrize("part", [".dbf", ".shp"])
+def test_truncated_dbf_or_shp_names_the_file(shapes_copy, part):
+    import zipfile
+
+    zipped = shapes_copy / "corridor.shp.zip"
+    with zipfile.ZipFile(zipped) as z:
+        z.extractall(shapes_copy)
+    zipped.unlink()
+    target = next(shapes_copy.glob(f"corridor*{part}"))
+    target.write_bytes(target.read_bytes()[:40])
+    with pytest.warns(UserWarning), pytest.raises(geo.GazetteerError, match="corridor"):
+        Gazetteer(shapes_copy)
+
+
+def test_missing_layer_and_folder(shapes_copy, tmp_path):
+    (shapes_copy / "country.shp.zip").unlink()
+    with pytest.warns(UserWarning), pytest.raises(geo.GazetteerError, match="country"):
+        Gazetteer(shapes_copy)
+    with pytest.raises(geo.GazetteerError, match="does not exist"):
+        Gazetteer(tmp_path / "nowhere")
+
+
+def test_layers_are_all_bundled():
+    folder = load_gazetteer().folder
+    for layer in LAYERS:
+        assert (folder / f"{layer}.shp.zip").exists(), layer
+    assert (folder / "SOURCES.md").exists()
+
+
+def test_import_loads_no_data():
+    code = "import sys, geo; assert 'geo.gazetteer' not in sys.modules and 'geopandas' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
