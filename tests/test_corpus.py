@@ -1,0 +1,297 @@
+"""Tests of geo.corpus: inputs, bad documents, local and Dask-cluster runs, GeoParquet, the map."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from click.testing import CliRunner
+from geopandas.testing import assert_geodataframe_equal
+
+from geo.corpus import (
+    MENTION_COLUMNS,
+    PLACE_COLUMNS,
+    aggregate_map,
+    corpus_command,
+    geoparse_corpus,
+    mentions_bag,
+    mentions_frame,
+    plan_partitions,
+    summarise_places,
+    write_corpus,
+)
+from geo.errors import InputError
+
+distributed = pytest.importorskip("distributed")
+
+TEXTS = {
+    "baku": "Talks in Baku and Yerevan ended without a deal.",
+    "paris": "Ministers met in Paris and then in Berlin.",
+    "tbilisi": "The delegation flew from Tbilisi to Baku on Monday.",
+    "none": "Nothing here names a place at all.",
+}
+
+
+def _write_corpus(folder: Path) -> Path:
+    """A small corpus: text files, a Markdown file, JSONL with bad lines, an undecodable file."""
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(TEXTS["baku"], encoding="utf-8")
+    (folder / "b.md").write_text("# Notes\n\n" + TEXTS["paris"], encoding="utf-8")
+    (folder / "sub" / "c.txt").write_text(TEXTS["tbilisi"], encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00 not UTF-8 \xc3\x28")
+    (folder / "ignored.csv").write_text("id,text\n1,Baku\n", encoding="utf-8")
+    lines = [json.dumps({"id": "j1", "text": TEXTS["baku"]}),
+             json.dumps({"id": "j2", "text": 42}),  # not a str
+             "{not json",
+             json.dumps({"id": "j3"}),  # no text
+             json.dumps({"id": 4, "text": TEXTS["none"]}),
+             json.dumps({"id": "j5", "text": TEXTS["tbilisi"]})]
+    (folder / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    return _write_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A real Dask scheduler and one threaded worker on 127.0.0.1, in this process (fast)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1",
+                                     dashboard_address=None)
+    yield c
+    c.close()
+
+
+def _quiet(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return fn(*args, **kwargs)
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+def test_folder_reads_text_markdown_and_jsonl(corpus: Path) -> None:
+    gdf = _quiet(geoparse_corpus, corpus, scheduler="synchronous")
+    assert list(gdf.columns) == MENTION_COLUMNS + ["geometry"]
+    assert gdf.crs.to_epsg() == 4326
+    ids = set(gdf["doc_id"])
+    assert {str(corpus / "a.txt"), str(corpus / "b.md"), str(corpus / "sub" / "c.txt"), "j1", "j5"} == ids
+    assert gdf.attrs["documents"] == 10  # 3 text files, the undecodable one, 6 JSONL lines
+    baku = gdf[gdf["name"] == "Baku"].iloc[0]
+    assert baku["country"] == "AZ" and baku["kind"] == "city"
+    assert baku.geometry.geom_type == "Point" and 49 < baku.geometry.x < 51
+
+
+def test_glob_and_single_jsonl(corpus: Path) -> None:
+    gdf = _quiet(geoparse_corpus, str(corpus / "**" / "*.txt"), scheduler="synchronous")
+    assert set(gdf["doc_id"]) == {str(corpus / "a.txt"), str(corpus / "sub" / "c.txt")}
+    assert gdf.attrs["documents"] == 3  # bad.txt is read and skipped
+    gdf = _quiet(geoparse_corpus, [corpus / "docs.jsonl"], scheduler="synchronous")
+    assert list(dict.fromkeys(gdf["doc_id"])) == ["j1", "j5"]
+
+
+def test_texts_in_python() -> None:
+    gdf = geoparse_corpus({"x": TEXTS["baku"], "y": TEXTS["paris"]}, scheduler="synchronous")
+    assert gdf.groupby("doc_id")["name"].apply(list).to_dict() == {
+        "x": ["Baku", "Yerevan"], "y": ["Paris", "Berlin"]}
+    assert gdf[gdf["doc_id"] == "y"]["country"].tolist() == ["FR", "DE"]
+    gdf = geoparse_corpus([TEXTS["baku"], ("own-id", TEXTS["tbilisi"])], scheduler="synchronous")
+    assert list(dict.fromkeys(gdf["doc_id"])) == ["text-0", "own-id"]
+
+
+def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        geoparse_corpus([tmp_path / "nowhere"], scheduler="synchronous")
+    with pytest.raises(InputError, match="no such file"):
+        geoparse_corpus(str(tmp_path / "missing.jsonl"), scheduler="synchronous")
+    with pytest.raises(InputError, match="no such file"):
+        geoparse_corpus(str(tmp_path / "*.txt"), scheduler="synchronous")
+
+
+def test_empty_corpus() -> None:
+    gdf = geoparse_corpus([], scheduler="synchronous")
+    assert len(gdf) == 0 and list(gdf.columns) == MENTION_COLUMNS + ["geometry"]
+    assert len(summarise_places(gdf)) == 0
+
+
+# -- bad documents ---------------------------------------------------------------------------------
+def test_bad_documents_are_skipped_and_counted(corpus: Path) -> None:
+    with pytest.warns(UserWarning, match="skipped 4 of 10 documents"):
+        gdf = geoparse_corpus(corpus, scheduler="synchronous")
+    reasons = dict(gdf.attrs["skipped"])
+    assert set(reasons) == {str(corpus / "bad.txt"), "j2", f"{corpus / 'docs.jsonl'}@{_offset(corpus, 2)}", "j3"}
+    assert reasons[str(corpus / "bad.txt")].startswith("not UTF-8")
+    assert reasons["j2"] == "text is int, not str"
+    assert reasons["j3"] == "no 'text' field"
+    assert len(gdf) > 0  # the good documents are all there
+
+
+def _offset(corpus: Path, line: int) -> int:
+    data = (corpus / "docs.jsonl").read_bytes()
+    return sum(len(x) + 1 for x in data.split(b"\n")[:line])
+
+
+def test_geoparse_exception_is_skipped(monkeypatch) -> None:
+    import geo.resolve
+
+    real = geo.resolve.geoparse
+
+    def flaky(text, **kw):
+        if "boom" in text:
+            raise RuntimeError("parser bug")
+        return real(text, **kw)
+
+    monkeypatch.setattr(geo.resolve, "geoparse", flaky)
+    with pytest.warns(UserWarning, match="skipped 1 of 2"):
+        gdf = geoparse_corpus({"ok": TEXTS["baku"], "bad": "boom in Baku"}, scheduler="synchronous")
+    assert gdf.attrs["skipped"] == [("bad", "geoparse failed: RuntimeError: parser bug")]
+    with pytest.raises(RuntimeError, match="parser bug"):
+        geoparse_corpus({"bad": "boom"}, scheduler="synchronous", on_error="raise")
+
+
+# -- partitions and Dask ---------------------------------------------------------------------------
+def test_jsonl_is_split_at_line_boundaries(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Talks in Baku, day {i}."}) + "\n"
+                            for i in range(40)), encoding="utf-8")
+    parts = plan_partitions([path], blocksize=100)
+    assert len(parts) > 10
+    gdf = geoparse_corpus([path], scheduler="synchronous", blocksize=100)
+    assert gdf["doc_id"].tolist() == [f"d{i}" for i in range(40)]
+    assert gdf.attrs["documents"] == 40
+
+
+def test_local_and_cluster_runs_give_identical_rows(corpus: Path, cluster) -> None:
+    local = _quiet(geoparse_corpus, corpus, scheduler="synchronous", blocksize=60)
+    by_address = _quiet(geoparse_corpus, corpus, scheduler=cluster.scheduler_address, blocksize=60)
+    assert_geodataframe_equal(local, by_address)
+    with distributed.Client(cluster) as client:
+        by_client = _quiet(geoparse_corpus, corpus, scheduler=client, blocksize=60)
+        # the worker plugin loaded the gazetteer on the worker before the first partition
+        assert "geo-gazetteer" in client.run(lambda dask_worker: list(dask_worker.plugins))[
+            next(iter(client.scheduler_info()["workers"]))]
+    assert_geodataframe_equal(local, by_client)
+    assert by_address.attrs["skipped"] == local.attrs["skipped"]
+
+
+@pytest.mark.slow
+def test_multiprocess_local_cluster(corpus: Path) -> None:
+    local = _quiet(geoparse_corpus, corpus, scheduler="synchronous")
+    parallel = _quiet(geoparse_corpus, corpus, workers=2, progress=True)
+    assert_geodataframe_equal(local, parallel)
+    assert len(parallel.attrs["skipped"]) == 4
+
+
+def test_dask_collections(corpus: Path) -> None:
+    local = _quiet(geoparse_corpus, corpus, scheduler="synchronous")
+    frame = mentions_frame(corpus, blocksize=60)
+    assert frame.npartitions > 1
+    df = frame.compute(scheduler="synchronous")
+    assert df["doc_id"].tolist() == local["doc_id"].tolist()
+    assert df["place_id"].tolist() == local["place_id"].tolist()
+    docs = mentions_bag(corpus, blocksize=60).compute(scheduler="synchronous")
+    assert len(docs) == 10
+    assert sum(d["error"] is not None for d in docs) == 4
+    assert sum(len(d["mentions"]) for d in docs) == len(local)
+
+
+def test_bad_scheduler_arguments(corpus: Path) -> None:
+    with pytest.raises(InputError, match="scheduler must be"):
+        geoparse_corpus(corpus, scheduler=42)
+    with pytest.raises(InputError, match="on_error"):
+        geoparse_corpus(corpus, scheduler="synchronous", on_error="ignore")
+    with pytest.raises(InputError, match="workers"):
+        geoparse_corpus(corpus, workers=0)
+
+
+# -- GeoParquet and the command ------------------------------------------------------------------------
+def test_write_corpus_reads_back_with_geopandas(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "mentions.parquet"
+    run = write_corpus(corpus, out, scheduler="synchronous", blocksize=60)
+    mentions = gpd.read_parquet(out)
+    local = _quiet(geoparse_corpus, corpus, scheduler="synchronous")
+    assert_geodataframe_equal(mentions, local, check_dtype=False)
+    assert mentions.crs.to_epsg() == 4326
+    places = gpd.read_parquet(tmp_path / "out" / "mentions.places.parquet")
+    assert list(places.columns) == PLACE_COLUMNS + ["geometry"]
+    assert places.crs.to_epsg() == 4326
+    baku = places.set_index("name").loc["Baku"]
+    assert (baku["mentions"], baku["documents"]) == (4, 4)
+    assert places["mentions"].sum() == len(mentions) == run.mentions
+    assert run.documents == 10 and len(run.skipped) == 4
+    assert_geodataframe_equal(places, summarise_places(local), check_dtype=False)
+
+
+def test_command_writes_parquet_and_map(corpus: Path, tmp_path: Path, cluster) -> None:
+    out, places, html = tmp_path / "m.parquet", tmp_path / "p.parquet", tmp_path / "map.html"
+    result = CliRunner().invoke(corpus_command, [str(corpus / "*.txt"), str(corpus / "docs.jsonl"), "-o", str(out),
+                                                 "--places", str(places), "--map", str(html),
+                                                 "--scheduler", cluster.scheduler_address])
+    assert result.exit_code == 0, result.output
+    assert "skipped 4 documents" in result.output
+    assert "skipped j2: text is int, not str" in result.output
+    assert set(gpd.read_parquet(out)["doc_id"]) == {str(corpus / "a.txt"), "j1", "j5"}
+    assert gpd.read_parquet(places)["name"].iloc[0] == "Baku"
+    assert html.stat().st_size > 10_000
+
+
+def test_command_errors(corpus: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(corpus_command, [str(tmp_path / "nowhere"), "-o", str(tmp_path / "m.parquet")])
+    assert isinstance(result.exception, InputError)  # the geo group prints it as "geo: error: ..." (exit 2)
+    result = runner.invoke(corpus_command, [str(corpus), "-o", str(tmp_path / "m.parquet"), "--workers", "2",
+                                            "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2 and "--workers applies to the local cluster" in result.output
+    result = runner.invoke(corpus_command, [str(corpus)])
+    assert result.exit_code == 2 and "-o" in result.output
+
+
+def test_group_mounts_command(corpus: Path, tmp_path: Path) -> None:
+    cli = pytest.importorskip("geo.cli")
+    main = getattr(cli, "main", None)
+    if main is None or "corpus" not in getattr(main, "commands", {}):
+        pytest.skip("geo.cli does not mount the corpus command yet")
+    runner = CliRunner()
+    result = runner.invoke(main, ["corpus", str(tmp_path / "nowhere"), "-o", str(tmp_path / "m.parquet")])
+    assert result.exit_code == 2
+    assert "geo: error:" in result.output and "nowhere" in result.output
+
+
+# -- the aggregate map -------------------------------------------------------------------------------
+def test_aggregate_map_layers(corpus: Path) -> None:
+    gdf = _quiet(geoparse_corpus, corpus, scheduler="synchronous")
+    m = aggregate_map(gdf, top=3, title="Test corpus")
+    html = m.get_root().render()
+    assert "Countries" in html and "Regions (admin-1)" in html and "Most mentioned places" in html
+    assert "Test corpus" in html and "mentions by country" in html
+    circles = [c for c in m._children.values() if getattr(c, "layer_name", "") == "Most mentioned places"][0]
+    names = [f["properties"]["name"] for f in circles.data["features"]]
+    assert len(names) == 3 and names[0] == "Baku"
+    assert len(html) < 1_500_000
+
+
+@pytest.mark.browser
+def test_aggregate_map_renders_in_browser(request, corpus: Path, tmp_path: Path) -> None:
+    try:
+        from geo.maps import save_map
+    except ImportError:
+        pytest.skip("geo.maps (save_map, self-contained HTML) does not exist yet")
+    try:
+        browser = request.getfixturevalue("browser")
+    except pytest.FixtureLookupError:
+        pytest.skip("tests/conftest.py provides no 'browser' fixture yet")
+    gdf = _quiet(geoparse_corpus, corpus, scheduler="synchronous")
+    path = save_map(aggregate_map(gdf, title="Test corpus"), tmp_path / "aggregate.html")
+    browser.get(Path(path).resolve().as_uri())
+    layers = browser.execute_script(
+        "for (const k in window) { try { if (window[k] instanceof L.Map) {"
+        " let n = 0; window[k].eachLayer(() => n++); return n; } } catch (e) {} } return -1;")
+    assert layers > 3
+    errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+    assert errors == []
