@@ -1,0 +1,81 @@
+"""Shared helpers of the benchmarks: the corpus, timing, subprocesses, machine facts."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+SHARED = Path(os.environ.get("GEO_SHARED", ROOT.parent / "shared"))
+GWN = SHARED / "eval" / "geowebnews.jsonl"
+PEER = SHARED / "eval" / "geotext_peer.py"
+EXAMPLE = ROOT / "notebooks" / "data" / "blinken-armenia-azerbaijan.txt"
+PYTHON = sys.executable
+
+
+def gwn_texts() -> list[tuple[str, str]]:
+    """``(id, text)`` of the GeoWebNews articles, read at bench time (never copied into the repo)."""
+    if not GWN.exists():
+        raise SystemExit(f"bench: {GWN} is missing; set GEO_SHARED to the shared/ folder")
+    with open(GWN, encoding="utf-8") as f:
+        return [(r["id"], r["text"]) for r in map(json.loads, f)]
+
+
+def median_time(fn: Callable[[], object], runs: int = 5) -> tuple[float, list[float]]:
+    """Median wall time of ``fn()`` over ``runs`` runs, and all the times."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def run_python(code: str, *, timeout: float = 300) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints one JSON object as its last line."""
+    out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                         check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"bench subprocess failed ({out.returncode}):\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.0f} GB"
+    except (OSError, ValueError, IndexError):
+        pass
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip() or str(os.cpu_count())
+    return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "nproc": nproc,
+            "cpu": cpu, "memory": mem, "python": platform.python_version(), "platform": platform.platform()}
+
+
+def machine_md(m: dict[str, str] | None = None) -> str:
+    m = m or machine()
+    return (f"- date: {m['date']}\n- machine: `nproc` = {m['nproc']}, CPU: {m['cpu']}, RAM: {m['memory']}\n"
+            f"- Python {m['python']} on {m['platform']}\n")
+
+
+def table(header: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"

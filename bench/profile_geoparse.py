@@ -1,0 +1,81 @@
+"""Profile ``geo.geoparse`` over the GeoWebNews texts with cProfile: where the time goes.
+
+Run: ``.venv/bin/python bench/profile_geoparse.py [N]`` prints the top N functions by own
+time and by cumulative time (warm: the gazetteer and the matcher are loaded first).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import ROOT, gwn_texts, table  # noqa: E402
+
+PASSES = 3
+
+
+def _where(func: tuple[str, int, str]) -> str:
+    file, line, name = func
+    p = Path(file)
+    try:
+        file = str(p.resolve().relative_to(ROOT))
+    except ValueError:
+        parts = p.parts
+        file = "/".join(parts[parts.index("site-packages") + 1:]) if "site-packages" in parts else p.name
+    if file in ("~", "") or line == 0:
+        return f"`{name}` (builtin)"
+    return f"`{name}` {file}:{line}"
+
+
+def profile(top: int = 15) -> dict:
+    import geo
+
+    texts = [t for _, t in gwn_texts()]
+    geo.geoparse("Talks in Baku")  # load the gazetteer and build the matcher outside the profile
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    for _ in range(PASSES):
+        for t in texts:
+            geo.geoparse(t)
+    prof.disable()
+    wall = time.perf_counter() - t0
+    stats = pstats.Stats(prof, stream=io.StringIO())
+    total = stats.total_tt
+    entries = stats.stats  # {func: (cc, nc, tt, ct, callers)}
+    by_own = sorted(entries.items(), key=lambda kv: -kv[1][2])[:top]
+    by_cum = sorted(((f, v) for f, v in entries.items() if "geo" in Path(f[0]).parts or f[0].endswith("resolve.py")
+                     or f[0].endswith("mentions.py") or f[0].endswith("gazetteer.py")),
+                    key=lambda kv: -kv[1][3])[:top]
+
+    def rows(items):
+        return [[_where(f), f"{v[1]:,}", f"{v[2]:.3f}", f"{100 * v[2] / total:.1f}%", f"{v[3]:.3f}",
+                 f"{100 * v[3] / total:.1f}%"] for f, v in items]
+
+    return {"docs": len(texts) * PASSES, "wall_s": wall, "profiled_s": total,
+            "own": rows(by_own), "cumulative": rows(by_cum)}
+
+
+def markdown(p: dict) -> str:
+    head = ["function", "calls", "own s", "own %", "cumulative s", "cum %"]
+    return (f"cProfile of `geo.geoparse` over the GeoWebNews texts x{PASSES} ({p['docs']} documents, "
+            f"{p['wall_s']:.2f} s wall under the profiler, {p['profiled_s']:.2f} s profiled; warm).\n\n"
+            "Top by own time (where the CPU is spent):\n\n" + table(head, p["own"]) +
+            "\nTop geo functions by cumulative time (which stage costs what):\n\n" + table(head, p["cumulative"]))
+
+
+def main() -> dict:
+    top = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    p = profile(top)
+    print(markdown(p))
+    return p
+
+
+if __name__ == "__main__":
+    main()

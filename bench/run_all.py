@@ -1,0 +1,79 @@
+"""Run every benchmark and write bench/RESULTS.md (and bench/CORPUS.md).
+
+Run: ``.venv/bin/python bench/run_all.py`` from the repository (about 3 minutes on 2 cores).
+It needs ../shared/eval (or GEO_SHARED=/path/to/shared): GeoWebNews and the geotext peer
+are read at bench time and never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus_bench  # noqa: E402
+import profile_geoparse  # noqa: E402
+import speed  # noqa: E402
+from _util import BENCH, machine, machine_md  # noqa: E402
+
+
+def summary(s: dict, c: dict) -> str:
+    lines = []
+    t = s["throughput"]
+    if not t.get("error"):
+        lines.append(f"- `geo.geoparse`: {t['ours_docs_s']:.0f} docs/s on GeoWebNews, one core, vs "
+                     f"{t['peer_docs_s']:.0f} for the geotext peer ({t['ours_docs_s'] / t['peer_docs_s']:.2f}x; "
+                     "target >= 1.0x).")
+    w1, w2 = c.get("w1"), c.get("w2")
+    if w1 and w2:
+        note, est = corpus_bench.estimate(c)
+        at32 = next((r for r in est if r[0] == 32), est[-1])
+        lines.append(f"- `geo corpus`: {w1['docs_s']:.0f} docs/s on 1 Dask worker, {w2['docs_s']:.0f} on 2 "
+                     f"(this machine has {machine()['nproc']} cores); {w2['rss_after_mb']:.0f} MB RSS per worker; "
+                     f"cluster start with the gazetteer loaded on every worker {w2['startup_s']:.1f} s.")
+        lines.append(f"- 1M articles: about {at32[2]} on 32 workers ({note}; see Corpus below).")
+    cs = s["cold_start"]
+    lines.append(f"- Cold start `import geo; geo.geoparse(...)` {cs['ours_s']:.2f} s vs `import geopandas` "
+                 f"{cs['geopandas_s']:.2f} s ({cs['ours_s'] / cs['geopandas_s']:.1f}x; target <= 3x).")
+    ld, ev = s["load"], s["everything"]
+    if not ld.get("error") and not ev.get("error"):
+        lines.append(f"- `load_gazetteer()` {ld['load_s']:.2f} s cold; {ev['rss_mb']:.0f} MB RSS with everything "
+                     f"loaded; peak {s['corpus_peak'].get('peak_mb', float('nan')):.0f} MB after geoparsing "
+                     "GeoWebNews.")
+    return "\n".join(lines) + "\n"
+
+
+def hotspots(p: dict) -> str:
+    stages = [r for r in p["cumulative"] if not r[0].startswith("`geoparse`")][:4]
+    return "Largest stages by cumulative time: " + "; ".join(f"{r[0]} {r[5]}" for r in stages) + ".\n"
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    print("bench: speed and memory ...", file=sys.stderr)
+    s = speed.measure()
+    print("bench: corpus throughput ...", file=sys.stderr)
+    c = corpus_bench.measure()
+    (BENCH / "CORPUS.md").write_text(corpus_bench.markdown(c), encoding="utf-8")
+    print("bench: profile ...", file=sys.stderr)
+    p = profile_geoparse.profile(15)
+    corpus_body = corpus_bench.markdown(c).split("\n", 1)[1]
+    corpus_body = corpus_body.split("Corpus: ", 1)[1] if "Corpus: " in corpus_body else corpus_body
+    text = (
+        "# Benchmarks\n\n" + machine_md() +
+        f"\nWritten by `bench/run_all.py` in {time.perf_counter() - t0:.0f} s. Medians over several runs; "
+        "GeoWebNews (200 articles) is read from ../shared/eval at bench time.\n\n"
+        "## Summary\n\n" + summary(s, c) +
+        "\n## Targets: speed and memory (`bench/speed.py`)\n\n" + speed.markdown(s) +
+        "\n## Corpus throughput (`bench/corpus_bench.py`, details in CORPUS.md)\n\nCorpus: " + corpus_body.replace(
+            "## Estimate", "### Estimate") +
+        "\n## Profile hotspots (`bench/profile_geoparse.py`)\n\n" + hotspots(p) + "\n" + profile_geoparse.markdown(p)
+    )
+    (BENCH / "RESULTS.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

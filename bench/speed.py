@@ -1,0 +1,260 @@
+"""Speed and memory of geo, side by side with the geotext peer and the targets of the speed issue.
+
+Run: ``.venv/bin/python bench/speed.py`` (prints a table; ``bench/run_all.py`` puts it in
+RESULTS.md). Every figure that depends on a cold process is measured in a fresh interpreter;
+times are medians over several runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import EXAMPLE, GWN, PEER, PYTHON, ROOT, table  # noqa: E402
+
+RUNS = 5
+
+
+# -- measurements, each run in a fresh interpreter by ``_isolated`` -------------------------------------
+def _m_throughput() -> dict:
+    """docs/s of geo.geoparse and of the geotext peer over the GeoWebNews texts (warm)."""
+    from _util import gwn_texts, median_time
+
+    import geo
+
+    texts = [t for _, t in gwn_texts()]
+    sys.path.insert(0, str(PEER.parent))
+    import geotext_peer
+
+    geo.geoparse("Talks in Baku")
+    geotext_peer.geoparse("Talks in Baku")
+    ours, ours_all = median_time(lambda: [geo.geoparse(t) for t in texts], RUNS)
+    peer, peer_all = median_time(lambda: [geotext_peer.geoparse(t) for t in texts], RUNS)
+    return {"docs": len(texts), "ours_docs_s": len(texts) / ours, "peer_docs_s": len(texts) / peer,
+            "ours_runs": ours_all, "peer_runs": peer_all}
+
+
+def _m_corpus_peak() -> dict:
+    """Peak RSS of a process that has geoparsed the whole GeoWebNews corpus."""
+    import resource
+
+    from _util import gwn_texts
+
+    import geo
+
+    n = sum(len(geo.geoparse(t).mentions) for _, t in gwn_texts())
+    return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "mentions": n}
+
+
+def _m_peer_peak() -> dict:
+    import resource
+
+    from _util import gwn_texts
+
+    sys.path.insert(0, str(PEER.parent))
+    import geotext_peer
+
+    n = sum(len(geotext_peer.geoparse(t).mentions) for _, t in gwn_texts())
+    return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "mentions": n}
+
+
+def _m_load_gazetteer() -> dict:
+    """load_gazetteer() cold, then the first geoparse (which builds the name matcher)."""
+    import geo
+
+    t0 = time.perf_counter()
+    geo.load_gazetteer()
+    t1 = time.perf_counter()
+    geo.geoparse("Talks in Baku")
+    t2 = time.perf_counter()
+    return {"load_s": t1 - t0, "first_geoparse_s": t2 - t1}
+
+
+def _m_everything_loaded() -> dict:
+    """RSS once the gazetteer, the matcher, the example's geoparse and its map are all loaded."""
+    import resource
+
+    import psutil
+
+    import geo
+
+    doc = geo.geoparse(EXAMPLE.read_text(encoding="utf-8"))
+    done = ["gazetteer", "matcher", "geoparse"]
+    _ = doc.places
+    done.append("places")
+    try:
+        m = geo.map_places(doc)
+        with tempfile.TemporaryDirectory() as tmp:
+            geo.save_map(m, Path(tmp) / "m.html")
+        done.append("map")
+    except (ImportError, AttributeError):
+        pass
+    return {"rss_mb": psutil.Process().memory_info().rss / 2**20,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "loaded": done}
+
+
+def _m_import_geo() -> dict:
+    t0 = time.perf_counter()
+    import geo  # noqa: F401
+
+    dt = time.perf_counter() - t0
+    heavy = [m for m in ("geo.gazetteer", "geo.resolve", "pandas", "geopandas", "pyarrow", "folium", "dask")
+             if m in sys.modules]
+    return {"import_s": dt, "heavy_modules": heavy}
+
+
+def _m_html_size() -> dict:
+    import geo
+
+    try:
+        from geo.maps import save_map  # noqa: F401
+    except ImportError:
+        return {"skipped": "geo.maps does not exist yet"}
+    doc = geo.geoparse(EXAMPLE.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = geo.save_map(geo.map_places(doc), Path(tmp) / "example.html")
+        data = Path(path).read_bytes()
+    return {"bytes": len(data), "network_refs": data.count(b"https://") + data.count(b"http://")}
+
+
+MEASURES = {name[3:]: fn for name, fn in globals().items() if name.startswith("_m_")}
+
+
+def _isolated(name: str, timeout: float = 600) -> dict:
+    """Run one measurement in a fresh interpreter (``python bench/speed.py --one NAME``)."""
+    out = subprocess.run([PYTHON, __file__, "--one", name], capture_output=True, text=True, timeout=timeout,
+                         cwd=ROOT, check=False)
+    if out.returncode != 0:
+        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _wall(args: list[str], runs: int = RUNS) -> tuple[float, list[float], str]:
+    times, err = [], ""
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
+        times.append(time.perf_counter() - t0)
+        if p.returncode != 0:
+            err = (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]
+            break
+    return statistics.median(times), times, err
+
+
+def cold_start() -> dict:
+    ours, ours_all, e1 = _wall([PYTHON, "-c", "import geo; geo.geoparse('Talks in Baku')"])
+    ref, ref_all, e2 = _wall([PYTHON, "-c", "import geopandas"])
+    peer, _, _ = _wall([PYTHON, "-c", f"import sys; sys.path.insert(0, {str(PEER.parent)!r}); import geotext_peer; "
+                                      "geotext_peer.geoparse('Talks in Baku')"], 3)
+    return {"ours_s": ours, "geopandas_s": ref, "peer_s": peer, "ours_runs": ours_all, "geopandas_runs": ref_all,
+            "error": e1 or e2}
+
+
+def geo_map_command() -> dict:
+    exe = Path(PYTHON).parent / "geo"
+    if not (ROOT / "geo" / "cli.py").exists() or not exe.exists():
+        return {"skipped": "the geo command (geo/cli.py) does not exist yet"}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "map.html"
+        med, times, err = _wall([str(exe), "map", str(EXAMPLE), "-o", str(out)], 3)
+        if err:
+            return {"skipped": f"`geo map ARTICLE -o OUT` failed: {err}"}
+        return {"s": med, "runs": times, "bytes": out.stat().st_size if out.exists() else None}
+
+
+def measure() -> dict:
+    """Every figure of the speed issue."""
+    r = {"throughput": _isolated("throughput"), "cold_start": cold_start(), "geo_map": geo_map_command(),
+         "html": _isolated("html_size"), "corpus_peak": _isolated("corpus_peak"),
+         "peer_peak": _isolated("peer_peak"), "everything": _isolated("everything_loaded"),
+         "import_geo": _isolated("import_geo")}
+    loads = [_isolated("load_gazetteer") for _ in range(RUNS)]
+    ok = [x for x in loads if "error" not in x]
+    r["load"] = {"load_s": statistics.median(x["load_s"] for x in ok),
+                 "first_geoparse_s": statistics.median(x["first_geoparse_s"] for x in ok),
+                 "runs": [x["load_s"] for x in ok]} if ok else loads[0]
+    return r
+
+
+def _ok(flag: bool) -> str:
+    return "yes" if flag else "**NO**"
+
+
+def rows(r: dict) -> list[list[str]]:
+    out = []
+    t = r["throughput"]
+    if not t.get("error"):
+        ratio = t["ours_docs_s"] / t["peer_docs_s"]
+        out.append(["geoparse throughput, GeoWebNews (warm)", f"{t['ours_docs_s']:.0f} docs/s",
+                    f"geotext peer {t['peer_docs_s']:.0f} docs/s", f"{ratio:.2f}x", ">= 1.0x", _ok(ratio >= 1.0)])
+    c = r["cold_start"]
+    ratio = c["ours_s"] / c["geopandas_s"]
+    out.append(["cold start: `import geo; geo.geoparse(\"Talks in Baku\")`", f"{c['ours_s']:.2f} s",
+                f"`import geopandas` {c['geopandas_s']:.2f} s (geotext peer {c['peer_s']:.2f} s)", f"{ratio:.2f}x",
+                "<= 3x", _ok(ratio <= 3.0)])
+    g = r["geo_map"]
+    if "skipped" in g:
+        out.append(["`geo map` on the example article, whole process", "not measured", g["skipped"], "", "<= 2.5 s",
+                    "n/a"])
+    else:
+        out.append(["`geo map` on the example article, whole process", f"{g['s']:.2f} s", "", "", "<= 2.5 s",
+                    _ok(g["s"] <= 2.5)])
+    h = r["html"]
+    if "skipped" in h or "error" in h:
+        out.append(["example map, self-contained HTML", "not measured", h.get("skipped", h.get("error")), "",
+                    "<= 1.5 MB", "n/a"])
+    else:
+        out.append(["example map, self-contained HTML", f"{h['bytes'] / 1e6:.2f} MB",
+                    f"{h['network_refs']} http(s):// strings in the page", "", "<= 1.5 MB", _ok(h["bytes"] <= 1.5e6)])
+    p, q = r["corpus_peak"], r["peer_peak"]
+    if "error" not in p:
+        out.append(["peak RSS after geoparsing GeoWebNews", f"{p['peak_mb']:.0f} MB",
+                    f"geotext peer {q.get('peak_mb', float('nan')):.0f} MB", "", "<= 1 GB", _ok(p["peak_mb"] <= 1024)])
+    ld = r["load"]
+    if "error" not in ld:
+        out.append(["`load_gazetteer()` cold, fresh process", f"{ld['load_s']:.2f} s",
+                    f"then first geoparse (matcher build) {ld['first_geoparse_s']:.2f} s", "", "<= 1.0 s",
+                    _ok(ld["load_s"] <= 1.0)])
+    e = r["everything"]
+    if "error" not in e:
+        out.append(["RSS with everything loaded", f"{e['rss_mb']:.0f} MB",
+                    f"peak {e['peak_mb']:.0f} MB; loaded: {', '.join(e['loaded'])}", "", "<= 600 MB",
+                    _ok(e["rss_mb"] <= 600)])
+    i = r["import_geo"]
+    if "error" not in i:
+        out.append(["`import geo` loads no data", f"{i['import_s'] * 1000:.0f} ms",
+                    "heavy modules imported: " + (", ".join(i["heavy_modules"]) or "none"), "", "no data",
+                    _ok(not i["heavy_modules"])])
+    for name, v in r.items():
+        if isinstance(v, dict) and v.get("error"):
+            out.append([f"{name}", "failed", v["error"], "", "", "**NO**"])
+    return out
+
+
+def markdown(r: dict) -> str:
+    return table(["measure", "geo", "peer / reference", "ratio", "target", "met"], rows(r))
+
+
+def main() -> dict:
+    if not GWN.exists():
+        raise SystemExit(f"bench: {GWN} is missing")
+    r = measure()
+    print(markdown(r))
+    return r
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--one":
+        os.chdir(ROOT)
+        print(json.dumps(MEASURES[sys.argv[2]]()))
+    else:
+        main()
+
