@@ -216,6 +216,9 @@ def _table_from_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
                 raise GazetteerError(f"gazetteer layer {layer!r} is missing from {folder}")
             continue
         df = _read_layer(path)
+        for col in ("id", "name"):
+            if col not in df or df[col].isna().any() or (df[col].astype(str) == "").any():
+                raise GazetteerError(f"gazetteer layer {path} is corrupt: features without {col!r}")
         if layer in POINT_LAYERS or "lat" not in df:
             import shapely
 

@@ -27,33 +27,15 @@ DEMONYM = 3
 CODE = 4  # name type of ISO codes, for lookup only
 
 # Words before a name that make it a person's name ("Foreign Minister Ararat Mirzoyan").
-TITLES = frozenset("""
-President Premier Minister Secretary Senator Sen Rep Representative Gov Governor Mayor Mr Mrs Ms Miss Dr
-General Gen Colonel Col Captain Capt Lieutenant Lt Sergeant Sgt Judge Justice King Queen Prince Princess
-Pope Rev Reverend Sheikh Chancellor Ambassador spokesperson spokesman spokeswoman Spokesperson Spokesman
-Spokeswoman Chairman Chairwoman Director Officer Commissioner Chief Coach coach Detective Det Deputy Sir
-Dame Lord Lady Saint Sister Brother Father Bishop Archbishop Cardinal Rabbi Imam Professor Prof Agent
-Trooper Officer Sheriff Attorney Councilman Councilwoman Councillor Alderman Speaker Leader Emir Crown
-""".split())
+TITLES = frozenset(["President", "Premier", "Minister", "Secretary", "Senator", "Sen", "Rep", "Representative", "Gov", "Governor", "Mayor", "Mr", "Mrs", "Ms", "Miss", "Dr", "General", "Gen", "Colonel", "Col", "Captain", "Capt", "Lieutenant", "Lt", "Sergeant", "Sgt", "Judge", "Justice", "King", "Queen", "Prince", "Princess", "Pope", "Rev", "Reverend", "Sheikh", "Chancellor", "Ambassador", "spokesperson", "spokesman", "spokeswoman", "Spokesperson", "Spokesman", "Spokeswoman", "Chairman", "Chairwoman", "Director", "Officer", "Commissioner", "Chief", "Coach", "coach", "Detective", "Det", "Deputy", "Sir", "Dame", "Lord", "Lady", "Saint", "Sister", "Brother", "Father", "Bishop", "Archbishop", "Cardinal", "Rabbi", "Imam", "Professor", "Prof", "Agent", "Trooper", "Officer", "Sheriff", "Attorney", "Councilman", "Councilwoman", "Councillor", "Alderman", "Speaker", "Leader", "Emir", "Crown"])
 # Words after a name that make it part of an organisation or event, not a place mention.
-ORG_HEADS = frozenset("""
-Post Times Journal Tribune Herald Gazette Chronicle Review Daily Press News Observer Examiner Inquirer
-Sentinel Courier Dispatch Star Sun Globe Telegraph Guardian Independent Mirror Standard Record Register
-University College School Academy Institute Hospital Clinic Airport Station Stadium Arena Park Hotel
-Museum Library Church Cathedral Mosque Temple Bank Company Corporation Corp Inc Ltd Group Holdings Club
-FC United Rovers Wanderers Athletic Lakers Giants Jets Rangers Redskins Warriors Bulls Heat Braves Cubs
-Agreement Accord Accords Declaration Protocol Convention Treaty Summit Conference Process Format
-Council Commission Committee Department Ministry Police Army Navy Court Tribunal Parliament Senate
-Assembly Congress Party Movement Front Foundation Fund Association Society Union League Federation
-Airlines Airways Air Railway Railways Motors Energy Oil Gas Telecom Media Television TV Radio Network
-Tech State Street Avenue Road Boulevard Square Bridge Tower Center Centre Hall Building Mall Market
-""".split())
+ORG_HEADS = frozenset(["Post", "Times", "Journal", "Tribune", "Herald", "Gazette", "Chronicle", "Review", "Daily", "Press", "News", "Observer", "Examiner", "Inquirer", "Sentinel", "Courier", "Dispatch", "Star", "Sun", "Globe", "Telegraph", "Guardian", "Independent", "Mirror", "Standard", "Record", "Register", "University", "College", "School", "Academy", "Institute", "Hospital", "Clinic", "Airport", "Station", "Stadium", "Arena", "Park", "Hotel", "Museum", "Library", "Church", "Cathedral", "Mosque", "Temple", "Bank", "Company", "Corporation", "Corp", "Inc", "Ltd", "Group", "Holdings", "Club", "FC", "United", "Rovers", "Wanderers", "Athletic", "Lakers", "Giants", "Jets", "Rangers", "Redskins", "Warriors", "Bulls", "Heat", "Braves", "Cubs", "Agreement", "Accord", "Accords", "Declaration", "Protocol", "Convention", "Treaty", "Summit", "Conference", "Process", "Format", "Council", "Commission", "Committee", "Department", "Ministry", "Police", "Army", "Navy", "Court", "Tribunal", "Parliament", "Senate", "Assembly", "Congress", "Party", "Movement", "Front", "Foundation", "Fund", "Association", "Society", "Union", "League", "Federation", "Airlines", "Airways", "Air", "Railway", "Railways", "Motors", "Energy", "Oil", "Gas", "Telecom", "Media", "Television", "TV", "Radio", "Network", "Tech", "State", "Street", "Avenue", "Road", "Boulevard", "Square", "Bridge", "Tower", "Center", "Centre", "Hall", "Building", "Mall", "Market"])
 # Words before a name that belong to it ("North Carolina" is matched whole; these qualify others).
-NAME_PREFIXES = frozenset("""
-North South East West Northern Southern Eastern Western Central Greater Upper Lower Inner Outer Metro
-Downtown Old New Lake Mount Mt Port Fort Ft Saint St San Santa Cape Gulf Bay Isle Rio Los Las El La Le
-Del Des Al The
-""".split())
+NAME_PREFIXES = frozenset(["North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central", "Greater", "Upper", "Lower", "Inner", "Outer", "Metro", "Downtown", "Old", "New", "Lake", "Mount", "Mt", "Port", "Fort", "Ft", "Saint", "St", "San", "Santa", "Cape", "Gulf", "Bay", "Isle", "Rio", "Los", "Las", "El", "La", "Le", "Del", "Des", "Al", "The"])
+# Capitalised words that name no place in news, though a village somewhere bears the name.
+NOT_PLACES = frozenset(["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Christmas", "Easter", "Police", "Council", "Court", "Congress", "Commerce", "Industry", "Bank", "Post", "Research", "Justice", "Supreme", "University", "College", "Street", "Road", "Avenue", "City", "Town", "County", "State", "Center", "Centre", "Hall", "Metro", "Olympic", "Superior", "Union", "Central", "North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Northeast", "Northwest", "Southeast", "Southwest", "Midwest", "Gulf", "Bay", "Lake", "River", "Island", "Mount", "Coast", "Valley", "Sound", "Park", "Beach", "Harbor", "Harbour", "Port", "Airport", "Station", "Square", "God", "Jesus", "Christ", "Allah", "Lord", "We", "You", "They", "He", "She", "It", "Our", "Their", "His", "Her", "This", "That", "These", "Those", "There", "Here", "Hamas", "Hezbollah", "Taliban", "Congress", "Senate", "House", "Parliament", "Ministry", "Department", "Agency", "Office", "Government", "Republic", "Kingdom", "Empire", "Federal", "National", "International", "General", "Royal", "Public", "Liberty", "Independence", "Victory", "Industry", "Commerce", "Energy", "Progress", "Unity", "Friendship", "Concord", "Harmony", "Enterprise", "Opportunity", "Providence", "Mercy", "Hope", "Faith", "Grace", "Trinity", "Zion", "Paradise", "Eden", "Bethel", "Salem", "Temple", "Chapel", "Church", "Cathedral", "Abbey", "English", "Olympic", "Olympics", "Games", "Cup", "League", "Premier", "Champions", "Super", "Bowl", "World", "Pack", "Wal", "Mart", "Via", "Lima"]) - {"Lima"}
+# Words before a name that show it is a place: "in Lincoln", "near Jordan".
+LOCATIVES = frozenset(["in", "at", "from", "to", "near", "outside", "across", "into", "toward", "towards", "around", "between", "through", "via", "throughout", "inside", "within", "over", "of", "off", "along", "beyond", "past", "and"])
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
 _CAPS = re.compile(r"\b[A-Z][A-Z]{3,}\b")
 _SENT_END = re.compile(r"[.!?:;\"“”»)\]]\s*$|^\s*$")
@@ -157,6 +139,22 @@ def title_case_line(text: str, start: int) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words) and len(line) < 200
 
 
+def personal_names(gaz: Gazetteer) -> tuple[frozenset[str], frozenset[str]]:
+    """Common given names and surnames (US Census 1990 lists, shipped in ``shapes/``)."""
+    cached = gaz.cache.get("personal_names")
+    if cached is None:
+        import pandas as pd
+
+        path = gaz.folder / "personal-names.csv.gz"
+        if path.exists():
+            df = pd.read_csv(path, keep_default_na=False)
+            cached = (frozenset(df["name"][df["first"] > 0]), frozenset(df["name"][df["last"] > 0]))
+        else:
+            cached = (frozenset(), frozenset())
+        gaz.cache["personal_names"] = cached
+    return cached
+
+
 def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bool = True) -> list[Span]:
     """Spans of ``text`` that name gazetteer places, in text order, not overlapping.
 
@@ -178,6 +176,7 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
     found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
     spans: list[Span] = []
     persons: set[str] = set()
+    firsts, lasts = personal_names(gaz)
     last_end = -1
     for start, end, group in found:
         if start < last_end:
@@ -191,11 +190,29 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
         names = tuple(c for c in cands if c[1] != DEMONYM)
         form = "name" if names else "demonym"
         span = Span(start, end, text[start:end], names or cands, form)
-        span = _check(text, span, gaz, persons, spans[-1].end if spans else -1)
+        span = _check(text, span, gaz, persons, spans[-1].end if spans else -1, firsts, lasts)
         if span is not None:
             spans.append(span)
             last_end = end
-    return spans
+        elif spans and spans[-1].text in persons and text[spans[-1].end:start] == " ":
+            spans.pop()
+    return _drop_name_pairs(text, spans, persons, firsts, lasts)
+
+
+def _drop_name_pairs(text: str, spans: list[Span], persons: set[str], firsts: frozenset[str],
+                     lasts: frozenset[str]) -> list[Span]:
+    """Two one-word names side by side are a person's: "Jordan Henderson", "Chelsea Clinton"."""
+    drop = set()
+    for i in range(len(spans) - 1):
+        a, b = spans[i], spans[i + 1]
+        if (a.form == b.form == "name" and text[a.end:b.start] == " " and " " not in a.text and " " not in b.text
+                and (a.text in firsts or b.text in lasts)
+                and a.text not in NAME_PREFIXES and b.text not in ORG_HEADS and not a.text.isupper()
+                and not b.text.isupper() and not title_case_line(text, a.start)):
+            drop.update((i, i + 1))
+            persons.add(b.text)
+    spans = [s for i, s in enumerate(spans) if i not in drop]
+    return [s for s in spans if s.text not in persons or s.form != "name" or " " in s.text]
 
 
 def _strong(gaz: Gazetteer, cands) -> bool:
@@ -205,7 +222,8 @@ def _strong(gaz: Gazetteer, cands) -> bool:
                and typ in (0, 2) and not citylike[r] or pops[r] >= 1_000_000 for r, typ in cands)
 
 
-def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: int) -> Span | None:
+def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: int,
+           firsts: frozenset[str] = frozenset(), lasts: frozenset[str] = frozenset()) -> Span | None:
     """Apply the rules that tell a place mention from a word that looks like one.
 
     ``persons`` collects the names found to be people's, so that "Miller added" is not a
@@ -224,21 +242,37 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     if span.form == "demonym":
         if prev in TITLES and nxt[:1].isupper():
             return None
+        if span.text.endswith("s") and span.text[:-1].translate(FOLD_TABLE) in matcher(gaz):
+            return None  # "Americans", "Mexicans": people, not a place
         return span
+    if word_count == 1 and span.text in NOT_PLACES:
+        return None
+    dateline = span.text.isupper() and len(span.text) >= 4 and (span.start == 0 or text[span.start - 1] == "\n") \
+        and text[span.end:span.end + 3][:1] in (",", " ", "(", "-", "—")
+    if dateline:
+        return span
+    if span.text.isupper() and span.text.isalpha() and len(span.text) >= 4 and not strong and not headline:
+        return None  # acronyms: NATO, FIFA
     # Person names: "Foreign Minister Ararat Mirzoyan", "Ani Badalyan", "Matthew Miller".
     if span.text in persons and not strong:
         return None
     if prev in TITLES:
         persons.add(span.text)
         return None
-    if nxt[:1].isupper() and nxt not in ORG_HEADS and word_count == 1 and not headline:
-        if not _is_known(gaz, nxt) and not nxt.isupper():
-            return None
-    prev_is_place = prev_end >= 0 and text[prev_end:span.start].strip() == ""
-    if (word_count == 1 and not headline and prev[:1].isupper() and prev not in NAME_PREFIXES
-            and not prev.isupper() and not strong and prev not in TITLES and not prev_is_place
-            and not sentence_initial(text, span.start - len(prev) - 1)):
+    if word_count == 1 and span.text in firsts and nxt in lasts and not headline:
         persons.add(span.text)
+        return None  # "Victoria Beckham", "Georgia Davis"
+    if nxt[:1].isupper() and nxt not in ORG_HEADS and word_count == 1 and not headline and not strong:
+        if (not _is_known(gaz, nxt) or nxt in lasts) and not nxt.isupper():
+            return None
+    if word_count == 1 and not strong and prev in firsts and prev not in NAME_PREFIXES:
+        persons.add(span.text)
+        if prev_end >= 0 and text[prev_end:span.start] == " ":
+            persons.add(prev)  # the given name was taken for a place: "Jordan Henderson"
+        return None
+    # A common given name or surname standing alone is a person unless a word shows a place.
+    if (word_count == 1 and not strong and (span.text in firsts or span.text in lasts)
+            and prev.lower() not in LOCATIVES and text[span.end:span.end + 2] != ", "):
         return None
     if nxt in ORG_HEADS and word_count == 1:
         flags.add("modifier")
@@ -249,8 +283,9 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     if span.text.isupper() and len(span.text) <= 3 and not any(t == 2 for _, t in span.candidates):
         return None  # short all-caps tokens are codes unless they are known abbreviations
     kinds = gaz._table["kind"]
-    if all(t == 2 and kinds[r] == "admin1" for r, t in span.candidates) and text[max(0, span.start - 2):span.start] != ", ":
-        return None  # state abbreviations ("Ga.", "Wash.") only as qualifiers: "Atlanta, Ga."
+    if (span.text.count(".") < 2 and all(t == 2 and kinds[r] == "admin1" for r, t in span.candidates)
+            and text[max(0, span.start - 2):span.start] != ", "):
+        return None  # state abbreviations ("Ga.", "Wash.") only as qualifiers: "Atlanta, Ga."; "S.C." anywhere
     if flags:
         return Span(span.start, span.end, span.text, span.candidates, span.form, frozenset(flags))
     return span

