@@ -64,7 +64,9 @@ def machine() -> dict[str, str]:
         mem = f"{kb / 1024 / 1024:.0f} GB"
     except (OSError, ValueError, IndexError):
         pass
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip() or str(os.cpu_count())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMP_")}  # Dask sets OMP_NUM_THREADS=1
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False, env=env).stdout.strip() \
+        or str(os.cpu_count())
     return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "nproc": nproc,
             "cpu": cpu, "memory": mem, "python": platform.python_version(), "platform": platform.platform()}
 

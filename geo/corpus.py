@@ -800,7 +800,7 @@ def _legend(vmax: float, title: str):
     legend = MacroElement()
     legend._template = Template(
         "{% macro html(this, kwargs) %}"
-        '<div class="geo-legend" style="position:absolute;bottom:18px;left:10px;z-index:1000;background:#fff;'
+        '<div class="geo-legend" style="position:absolute;bottom:24px;right:10px;z-index:1000;background:#fff;'
         'padding:6px 8px;font:12px sans-serif;border:1px solid #999;border-radius:4px;">'
         f"<b>{html.escape(title)}</b>{rows}</div>"
         "<style>.geo-legend i{display:inline-block;width:14px;height:10px;margin-right:5px;}</style>"
@@ -813,8 +813,8 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
     """An aggregate map of a corpus: mentions by country and by admin-1 region, top places as circles.
 
     ``data`` is a mention table (``geoparse_corpus``) or a place summary (``summarise_places``).
-    Countries and first-level regions are shaded by the mentions of the places in them
-    (log scale); the ``top`` most mentioned places are circles whose area grows with their
+    Countries and first-level regions are shaded, on one log scale, by the mentions of the
+    places in them; the ``top`` most mentioned places are circles whose area grows with their
     count. ``tiles=None`` draws no tiles: the countries are the base map, so it works offline.
     Save it self-contained with ``geo.save_map(m, "map.html")``.
 
@@ -846,7 +846,7 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
 
     m = folium.Map(location=[25, 10], zoom_start=2, tiles=tiles, control_scale=True, min_zoom=1)
     if tiles is None:
-        m.get_root().header.add_child(_css(".leaflet-container{background:#d4e6f4;}"))
+        m.get_root().header.add_child(_css(".leaflet-container{background:#d4e6f4 !important;}"))
     if title:
         from branca.element import Element
 
@@ -860,8 +860,7 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
     admin1 = gaz.layer("admin1")
     admin1["mentions"] = admin1["admin1"].map(by_admin1).fillna(0).astype("int64")
     shaded = admin1[admin1["mentions"] > 0]
-    _area_layer(shaded, "Regions (admin-1)", float(shaded["mentions"].max()) if len(shaded) else 1.0,
-                0.05 if len(shaded) <= 500 else 0.1, show=False).add_to(m)
+    _area_layer(shaded, "Regions (admin-1)", vmax, 0.05 if len(shaded) <= 500 else 0.1, show=False).add_to(m)
 
     top_places = places.head(top)
     top_places = top_places[top_places.geometry.notna()].copy()
@@ -875,7 +874,7 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
                                   "fillColor": "#2171b5", "fillOpacity": 0.55},
         tooltip=folium.GeoJsonTooltip(["name", "kind", "country", "mentions", "documents"]),
     ).add_to(m)
-    _legend(vmax, "mentions by country").add_to(m)
+    _legend(vmax, "mentions (log scale)").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     shown = countries[countries["mentions"] > 0]
     if len(shown):
