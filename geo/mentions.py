@@ -95,10 +95,17 @@ def matcher(gaz: Gazetteer) -> Matcher:
     return m
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_chars(m: re.Match) -> str:
+    s = m.group(0)
+    t = s.translate(FOLD_TABLE)
+    return t if len(t) == len(s) else s
+
+
 def _fold_text(text: str) -> str:
-    t = text.translate(FOLD_TABLE)
-    if len(t) != len(text):  # a table entry was not one-to-one: fall back to the original
-        t = text
+    t = text if text.isascii() else _NON_ASCII.sub(_fold_chars, text)
     # All-caps words (datelines, headlines) are matched in title case: "BEIRUT" -> "Beirut".
     return _CAPS.sub(lambda m: m.group(0).capitalize(), t)
 
@@ -128,15 +135,21 @@ def sentence_initial(text: str, start: int) -> bool:
     return bool(_SENT_END.search(head)) or "\n" in head
 
 
-def title_case_line(text: str, start: int) -> bool:
+def title_case_line(text: str, start: int, _cache: dict | None = None) -> bool:
     """True when the line around ``start`` is a headline in Title Case."""
     a = text.rfind("\n", 0, start) + 1
+    if _cache is not None:
+        if a not in _cache:
+            _cache[a] = title_case_line(text, a)
+        return _cache[a]
     b = text.find("\n", start)
     line = text[a : b if b >= 0 else len(text)]
+    if len(line) >= 200:
+        return False
     if line.rstrip().endswith((".", "?", "!", ",", ";", ":")):
         return False
     words = [w for w in _WORD.findall(line) if len(w) > 3]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words) and len(line) < 200
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 def personal_names(gaz: Gazetteer) -> tuple[frozenset[str], frozenset[str]]:
@@ -161,14 +174,15 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
     >>> [s.form for s in find_mentions("Armenian and Azerbaijani talks")]
     ['demonym', 'demonym']
     """
-    if not text:
-        return []
     gaz = gazetteer or load_gazetteer()
     m = matcher(gaz)
+    firsts, lasts = personal_names(gaz)
+    if not text:
+        return []
     t = _fold_text(text)
     found = []
     lengths = m.lengths
-    for end_idx, group in m.automaton.iter(t):
+    for end_idx, group in m.automaton.iter_long(t):
         start = end_idx - int(lengths[group]) + 1
         if _is_boundary(t, start - 1) and _is_boundary(t, end_idx + 1):
             found.append((start, end_idx + 1, group))
@@ -176,7 +190,7 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
     found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
     spans: list[Span] = []
     persons: set[str] = set()
-    firsts, lasts = personal_names(gaz)
+    lines: dict[int, bool] = {}
     last_end = -1
     for start, end, group in found:
         if start < last_end:
@@ -190,17 +204,17 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
         names = tuple(c for c in cands if c[1] != DEMONYM)
         form = "name" if names else "demonym"
         span = Span(start, end, text[start:end], names or cands, form)
-        span = _check(text, span, gaz, persons, spans[-1].end if spans else -1, firsts, lasts)
+        span = _check(text, span, gaz, persons, spans[-1].end if spans else -1, firsts, lasts, lines)
         if span is not None:
             spans.append(span)
             last_end = end
         elif spans and spans[-1].text in persons and text[spans[-1].end:start] == " ":
             spans.pop()
-    return _drop_name_pairs(text, spans, persons, firsts, lasts)
+    return _drop_name_pairs(text, spans, persons, firsts, lasts, lines)
 
 
 def _drop_name_pairs(text: str, spans: list[Span], persons: set[str], firsts: frozenset[str],
-                     lasts: frozenset[str]) -> list[Span]:
+                     lasts: frozenset[str], lines: dict) -> list[Span]:
     """Two one-word names side by side are a person's: "Jordan Henderson", "Chelsea Clinton"."""
     drop = set()
     for i in range(len(spans) - 1):
@@ -208,7 +222,7 @@ def _drop_name_pairs(text: str, spans: list[Span], persons: set[str], firsts: fr
         if (a.form == b.form == "name" and text[a.end:b.start] == " " and " " not in a.text and " " not in b.text
                 and (a.text in firsts or b.text in lasts)
                 and a.text not in NAME_PREFIXES and b.text not in ORG_HEADS and not a.text.isupper()
-                and not b.text.isupper() and not title_case_line(text, a.start)):
+                and not b.text.isupper() and not title_case_line(text, a.start, lines)):
             drop.update((i, i + 1))
             persons.add(b.text)
     spans = [s for i, s in enumerate(spans) if i not in drop]
@@ -223,7 +237,8 @@ def _strong(gaz: Gazetteer, cands) -> bool:
 
 
 def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: int,
-           firsts: frozenset[str] = frozenset(), lasts: frozenset[str] = frozenset()) -> Span | None:
+           firsts: frozenset[str] = frozenset(), lasts: frozenset[str] = frozenset(),
+           lines: dict | None = None) -> Span | None:
     """Apply the rules that tell a place mention from a word that looks like one.
 
     ``persons`` collects the names found to be people's, so that "Miller added" is not a
@@ -237,7 +252,7 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     prev, _ = _prev_word(text, span.start)
     nxt = _next_word(text, span.end)
     initial = sentence_initial(text, span.start)
-    headline = title_case_line(text, span.start)
+    headline = title_case_line(text, span.start, lines)
     strong = _strong(gaz, span.candidates)
     if span.form == "demonym":
         if prev in TITLES and nxt[:1].isupper():

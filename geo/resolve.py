@@ -87,7 +87,7 @@ class Document:
     [['Baku', 'city', 1]]
     """
 
-    def __init__(self, text: str, mentions: list[Mention], evidence: dict[int, list[dict]],
+    def __init__(self, text: str, mentions: list[Mention], evidence: dict[int, tuple],
                  gazetteer: Gazetteer) -> None:
         self.text = text
         self.mentions = mentions
@@ -180,7 +180,8 @@ def explain(document: Document, mention: Mention | int | str):
             raise KeyError(f"no mention with text {mention!r}")
         mention = found[0]
     idx = mention if isinstance(mention, int) else mention.index
-    rows = document._evidence.get(idx, [])
+    raw = document._evidence.get(idx)
+    rows = _evidence_rows(document.gazetteer, raw) if raw else []
     cols = ["id", "name", "kind", "country", "population", "name_type", "prior", "context", "qualifier", "cue",
             "sense", "score", "evidence"]
     return pd.DataFrame(rows, columns=cols).sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
@@ -236,7 +237,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
 
         raise InputError(f"geoparse takes a str, not {type(text).__name__}")
     gaz = gazetteer or load_gazetteer()
-    spans = find_mentions(text, gaz, demonyms=demonyms)
+    spans = find_mentions(text, gaz, demonyms=demonyms)  # on "" too: the first call builds the matcher
     if not spans:
         return Document(text, [], {}, gaz)
     t = gaz._table
@@ -246,10 +247,13 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
     # 1. Priors, and the first guess of each span.
     base: list[dict[int, float]] = []
     types: list[dict[int, int]] = []
+    cues: list[dict[str, float]] = []
     for s in spans:
         b, ty = {}, {}
+        cue = {k: _cue(text, s, k) for k in {kinds[r] for r, _ in s.candidates}}
+        cues.append(cue)
         for row, typ in s.candidates:
-            p = prior(gaz, row, typ) + _cue(text, s, kinds[row])
+            p = prior(gaz, row, typ) + cue[kinds[row]]
             if row not in b or p > b[row]:
                 b[row], ty[row] = p, typ
         base.append(b)
@@ -310,7 +314,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
 
     # 3. One sense per name: unqualified spans of one name share the best summed score.
     # Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
-    own = set(quals) | {i for i, s in enumerate(spans) if any(_cue(text, s, kinds[r]) for r in base[i])}
+    own = set(quals) | {i for i in range(len(spans)) if any(cues[i].values())}
     groups: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(spans):
         if i not in own:
@@ -338,7 +342,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
 
     mentions: list[Mention] = []
     starts = _sentences(text)
-    ev_out: dict[int, list[dict]] = {}
+    ev_out: dict[int, tuple] = {}
     for i, s in enumerate(spans):
         row = choice[i]
         ranked = sorted(scores[i].values(), reverse=True)
@@ -354,8 +358,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         m = Mention(start, end, text_, s.form, Place(gaz, row), _sentence_at(text, starts, start), round(conf, 4),
                     qual, len(mentions))
         mentions.append(m)
-        ev_out[m.index] = [_evidence_row(gaz, e, types[i][e["row"]], sense_bonus[i].get(e["row"], 0.0),
-                                         s, text, choice[i]) for e in evidence[i]]
+        ev_out[m.index] = (evidence[i], types[i], dict(sense_bonus[i]), cues[i], choice[i])
     return Document(text, mentions, ev_out, gaz)
 
 
@@ -366,12 +369,17 @@ def _near(t: dict, a: int, b: int, km: float = 60.0) -> bool:
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h))) <= km
 
 
-def _evidence_row(gaz: Gazetteer, e: dict, name_type: int, sense: float, span: Span, text: str, chosen: int) -> dict:
+def _evidence_rows(gaz: Gazetteer, raw: tuple) -> list[dict]:
+    evidence, types, sense, cues, chosen = raw
+    return [_evidence_row(gaz, e, types[e["row"]], sense.get(e["row"], 0.0), cues, chosen) for e in evidence]
+
+
+def _evidence_row(gaz: Gazetteer, e: dict, name_type: int, sense: float, cues: dict, chosen: int) -> dict:
     from geo.gazetteer import NAME_TYPES
 
     t = gaz._table
     row = e["row"]
-    cue = _cue(text, span, t["kind"][row])
+    cue = cues.get(t["kind"][row], 0.0)
     notes = list(e["notes"])
     if cue:
         notes.append("a word beside it names its kind")
