@@ -65,6 +65,9 @@ MENTION_COLUMNS = ["doc_id", "start", "end", "text", "form", "place_id", "name",
 PLACE_COLUMNS = ["place_id", "name", "kind", "country", "admin1", "mentions", "documents"]
 _STR = ["doc_id", "text", "form", "place_id", "name", "kind", "country", "admin1"]
 _MIN_BLOCK, _MAX_BLOCK = 16 * 1024, 8 * 1024 * 1024
+#: With neither ``scheduler`` nor ``workers`` given, a corpus smaller than this (in bytes, about
+#: 100 news articles) is geoparsed in this process: starting worker processes would take longer.
+SMALL_CORPUS = 256 * 1024
 
 # A unit of input, small and picklable, read on the worker:
 #   ("text", doc_id, text)          a document given in Python
@@ -375,7 +378,8 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
     units = _expand(inputs, paths_only=paths_only)
     from tqdm.auto import tqdm
 
-    if scheduler in ("synchronous", "sync"):
+    small = scheduler is None and workers is None and sum(_unit_size(u) for u in units) < SMALL_CORPUS
+    if scheduler in ("synchronous", "sync") or small:  # starting processes costs more than a small corpus
         parts = plan_partitions(_Units(units), workers=1, blocksize=blocksize)
         bar = tqdm(total=len(parts), unit="part", disable=not progress, file=sys.stderr)
         docs = 0
@@ -392,7 +396,10 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
         parts = plan_partitions(_Units(units), workers=n, blocksize=blocksize)
         if not parts:
             return
-        client.register_plugin(_plugin())
+        try:
+            client.register_plugin(_plugin())
+        except Exception as e:  # a worker without geo, or with an unreadable gazetteer
+            raise GeoError(f"the Dask workers cannot load geo's gazetteer: {type(e).__name__}: {e}") from e
         from distributed import as_completed
 
         futures = client.map(_parse_partition, parts, on_error=on_error, pure=False, key=[
@@ -516,7 +523,8 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
     file or folder or a glob that matches; otherwise it is a text (``text-<i>``). Folders are
     searched for ``.txt``, ``.md`` and ``.jsonl`` files; JSONL lines carry ``id`` and ``text``.
 
-    ``scheduler`` is ``None`` (a local cluster of ``workers`` processes, all cores by default),
+    ``scheduler`` is ``None`` (a local cluster of ``workers`` processes, all cores by default;
+    without ``workers``, a corpus under ``SMALL_CORPUS`` bytes runs in this process),
     ``"synchronous"`` (this process, no Dask), a scheduler address such as
     ``"tcp://10.0.0.5:8786"`` or a ``distributed.Client``. Paths are read by the workers, so
     on a remote cluster they must be on a shared file system (like ``dask.bag.read_text``).
@@ -914,7 +922,7 @@ def _save_map(m: folium.Map, path: Path) -> Path:
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 [default: local processes].")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local worker processes [default: all cores].")
+              help="Local worker processes [default: all cores; a corpus under 256 KB runs in one process].")
 @click.option("--blocksize", type=click.IntRange(min=1), default=None, hidden=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: when stderr is a terminal].")
 def corpus_command(paths: tuple[str, ...], output: Path, places_out: Path | None, map_out: Path | None, top: int,
