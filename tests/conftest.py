@@ -1,0 +1,163 @@
+"""Shared fixtures: a headless Chromium driven by Selenium, for tests that open real pages.
+
+``browser`` is one Chromium per test session. It behaves like the Selenium WebDriver
+(``browser.get``, ``browser.execute_script``, ...) and adds helpers:
+
+- ``browser.open_html(path)``: open a local HTML file, wait until it has loaded, and return
+  a ``Page`` with the ``console_errors`` and ``network_requests`` it caused;
+- ``browser.console_errors()`` and ``browser.network_requests(page_url)``: what happened since
+  the last call (each call drains Chromium's logs);
+- ``browser.leaflet_layers()``: counts of what the page's Leaflet maps draw.
+
+The fixture skips the test only if ``/usr/bin/chromium`` is absent (CI installs it).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM_FLAGS = (
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--window-size=1280,800",
+)
+
+INTERNAL_SCHEMES = ("data", "blob", "about", "chrome", "chrome-untrusted", "chrome-extension", "devtools")
+
+# Counts what every Leaflet map on the page draws. Maps are found by walking ``window`` for
+# ``L.Map`` instances (folium stores each map in a global variable).
+LEAFLET_LAYERS_JS = """
+const out = {maps: 0, polygons: 0, lines: 0, circles: 0, markers: 0, basemap: 0, paths: 0, layers: 0};
+if (typeof L === "undefined") { out.error = "Leaflet not loaded"; return out; }
+const maps = [];
+for (const key of Object.keys(window)) {
+    let v;
+    try { v = window[key]; } catch (e) { continue; }
+    if (v instanceof L.Map && !maps.includes(v)) maps.push(v);
+}
+out.maps = maps.length;
+const seen = new Set();
+function walk(layer) {
+    if (seen.has(layer)) return;
+    seen.add(layer);
+    if (layer instanceof L.LayerGroup) { layer.eachLayer(walk); return; }
+    out.layers += 1;
+    if ((layer.options || {}).pane === "geo-basemap") { out.basemap += 1; return; }
+    if (layer instanceof L.CircleMarker) out.circles += 1;
+    else if (layer instanceof L.Polygon) out.polygons += 1;
+    else if (layer instanceof L.Polyline) out.lines += 1;
+    else if (layer instanceof L.Marker) out.markers += 1;
+}
+for (const m of maps) m.eachLayer(walk);
+out.paths = document.querySelectorAll(".leaflet-pane svg path").length;
+return out;
+"""
+
+
+@dataclass
+class Page:
+    """What opening one page caused."""
+
+    url: str
+    console_errors: list[str] = field(default_factory=list)
+    network_requests: list[str] = field(default_factory=list)
+    load_seconds: float = 0.0
+
+
+def console_errors(driver: Any) -> list[str]:
+    """Console messages of level SEVERE (errors, uncaught exceptions) since the last call."""
+    return [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+def network_requests(driver: Any, page_url: str | None = None) -> list[str]:
+    """URLs the page requested since the last call, from the DevTools ``Network`` events.
+
+    The page itself, ``data:``/``blob:``/``about:`` URLs and Chromium's own ``chrome://``
+    pages (its start page) are not requests of the page.
+    """
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") not in ("Network.requestWillBeSent", "Network.webSocketCreated"):
+            continue
+        url = message["params"].get("request", {}).get("url") or message["params"].get("url", "")
+        if url == page_url or url.split(":", 1)[0] in INTERNAL_SCHEMES:
+            continue
+        urls.append(url)
+    return urls
+
+
+def open_html(driver: Any, path: str | Path, *, timeout: float = 10.0) -> Page:
+    """Open a local HTML file, wait for it to load, and report its console errors and requests."""
+    url = Path(path).resolve().as_uri()
+    driver.get_log("browser")  # drain what earlier pages left
+    driver.get_log("performance")
+    start = time.perf_counter()
+    driver.get(url)
+    deadline = start + timeout
+    while driver.execute_script("return document.readyState") != "complete":
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{url} did not finish loading in {timeout} s")
+        time.sleep(0.02)
+    loaded = time.perf_counter() - start
+    return Page(url=url, console_errors=console_errors(driver), network_requests=network_requests(driver, url),
+                load_seconds=loaded)
+
+
+class Browser:
+    """A Selenium WebDriver with the helpers above; unknown attributes go to the driver."""
+
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.driver, name)
+
+    def open_html(self, path: str | Path, *, timeout: float = 10.0) -> Page:
+        return open_html(self.driver, path, timeout=timeout)
+
+    def console_errors(self) -> list[str]:
+        return console_errors(self.driver)
+
+    def network_requests(self, page_url: str | None = None) -> list[str]:
+        return network_requests(self.driver, page_url)
+
+    def leaflet_layers(self) -> dict[str, int]:
+        return self.driver.execute_script(LEAFLET_LAYERS_JS)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session (skips if /usr/bin/chromium is absent)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: install chromium and chromium-driver to run browser tests")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="geo-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    driver.get("about:blank")
+    driver.get_log("browser")  # drop what the start page logged
+    driver.get_log("performance")
+    try:
+        yield Browser(driver)
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -1,0 +1,377 @@
+"""geo.maps: layers, legend, bounds, escaping, offline HTML and atomic saving (no browser)."""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import time
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, Polygon
+
+import geo
+from geo import maps
+from geo.errors import GeoError, InputError
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "blinken-armenia-azerbaijan.txt"
+YEREVAN = (40.1777, 44.5126)
+BAKU = (40.3777, 49.8920)
+PAYLOADS = ('<script>alert(1)</script>', '<img src=x onerror="document.title=\'pwned\'">',
+            '<a href="javascript:alert(1)">click</a>')
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return geo.geoparse(EXAMPLE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def example_map(doc):
+    return geo.map_places(doc, title="Blinken pledges US support")
+
+
+@pytest.fixture(scope="module")
+def example_html(example_map):
+    return maps.standalone_html(example_map)
+
+
+def payload_frame() -> gpd.GeoDataFrame:
+    """A user layer whose every string is an injection attempt."""
+    return gpd.GeoDataFrame({
+        "name": ['<script>alert("name")</script>', '<img src=x onerror=alert(2)>', "javascript:alert(3)"],
+        "kind": ["<b onmouseover=alert(4)>zone</b>", "city", "corridor"],
+        "country": ['"><script>alert(5)</script>', None, "AZ"],
+        "sentences": [[("Rally at <script>alert(1)</script> HQ today.", "HQ")], [], ["<iframe src=javascript:x>"]],
+        "aliases": [["<svg onload=alert(6)>"], None, None],
+    }, geometry=[Polygon([(44, 40), (45, 40), (45, 41), (44, 41)]), Point(49.8, 40.4),
+                 LineString([(46.5, 39.5), (46.8, 39.9)])], crs=4326)
+
+
+def layer_features(m) -> dict[str, list[dict]]:
+    return {kind: layer.data["features"] for kind, layer in m.kind_layers.items()}
+
+
+def children(element):
+    yield element
+    for c in element._children.values():
+        yield from children(c)
+
+
+# -- layers, legend, popups -------------------------------------------------------------------
+
+
+def test_one_geojson_layer_per_kind(doc, example_map):
+    kinds = set(doc.places["kind"])
+    assert {"country", "city", "disputed", "corridor", "region"} <= kinds
+    assert set(example_map.kind_layers) == kinds
+    for layer in example_map.kind_layers.values():
+        assert isinstance(layer, folium.GeoJson)
+    geojson = [c for c in example_map._children.values() if isinstance(c, folium.GeoJson)]
+    assert len(geojson) == len(kinds)
+    assert not [c for c in children(example_map) if isinstance(c, (folium.Marker, folium.Icon))]
+    features = layer_features(example_map)
+    assert {f["geometry"]["type"] for f in features["city"]} == {"Point"}
+    assert {f["geometry"]["type"] for f in features["corridor"]} <= {"LineString", "MultiLineString"}
+    assert {f["geometry"]["type"] for f in features["country"]} <= {"Polygon", "MultiPolygon"}
+
+
+def test_layer_control_lists_each_kind(example_map, example_html):
+    controls = [c for c in example_map._children.values() if isinstance(c, folium.LayerControl)]
+    assert len(controls) == 1
+    overlays = controls[0].overlays
+    assert len(overlays) == len(example_map.kind_layers)
+    assert any(name.startswith("Cities (3)") for name in overlays)
+    assert "L.control.layers(" in example_html
+
+
+def test_styles_by_kind(example_map):
+    def style(kind):
+        layer = example_map.kind_layers[kind]
+        return [layer.style_function(f) for f in layer.data["features"]]
+
+    disputed = style("disputed")[0]
+    assert disputed["dashArray"] and disputed["fillColor"].startswith("url(#geo-hatch")
+    assert style("country")[0]["fillColor"] != style("region")[0]["fillColor"]
+    assert "fillColor" not in style("corridor")[0]
+    cities = {f["properties"]["tip"]: example_map.kind_layers["city"].style_function(f)["radius"]
+              for f in example_map.kind_layers["city"].data["features"]}
+    assert cities["Baku"] > cities["Yerevan"]  # Baku is mentioned twice, Yerevan once
+    hover = example_map.kind_layers["country"].highlight_function(example_map.kind_layers["country"].data["features"][0])
+    assert hover["weight"] > style("country")[0]["weight"]
+
+
+def test_legend_and_attribution(example_map, example_html):
+    legends = [c for c in example_map._children.values() if isinstance(c, maps.Legend)]
+    assert len(legends) == 1
+    content = legends[0].content
+    for label in ("Countries", "Cities", "Disputed areas", "Corridors", "Regions"):
+        assert label in content
+    assert "Natural Earth" in content and "GeoNames" in content
+    assert "United States of America" in content  # listed as farther away, with a "show all" button
+    assert "geo-show-all" in content
+    assert "addAttribution" in example_html and "Natural Earth" in example_html
+
+
+def test_popups(example_map):
+    popups = {f["properties"]["tip"]: f["properties"]["popup"] for f in layer_features(example_map)["city"]}
+    baku = popups["Baku"]
+    assert "City in Azerbaijan (AZ)" in baku
+    assert "Mentioned 2 times" in baku
+    assert "Also called:" in baku and baku.count(",") < 12  # a few other names, not hundreds
+    assert baku.count("<li>") == 2 and "<mark>Baku</mark>" in baku
+    assert "between Yerevan and <mark>Baku</mark> is scheduled" in baku
+    country = {f["properties"]["tip"]: f["properties"]["popup"] for f in layer_features(example_map)["country"]}
+    assert "Mentioned 7 times" in country["Armenia"] or "Mentioned" in country["Armenia"]
+    assert "<mark>Armenia</mark>" in country["Armenia"]
+
+
+def test_strings_are_escaped():
+    m = geo.map_places(payload_frame(), title='<script>alert("title")</script>')
+    popups = [f["properties"]["popup"] for fs in layer_features(m).values() for f in fs]
+    tips = [f["properties"]["tip"] for fs in layer_features(m).values() for f in fs]
+    joined = "".join(popups + tips)
+    for raw in ("<script", "<img", "<svg", "<iframe", "<b ", "<a "):
+        assert raw not in joined
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; <mark>HQ</mark>" in joined
+    assert "&lt;svg onload=alert(6)&gt;" in joined
+    assert "javascript:alert(3)" in tips  # text, never a link
+    legend = next(c for c in m._children.values() if isinstance(c, maps.Legend))
+    assert "&lt;b onmouseover=alert(4)&gt;zone&lt;/b&gt;" in legend.content and "<b " not in legend.content
+    assert legend.title == "&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;"
+    assert m.get_root().title == legend.title
+    names = [c.layer_name for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    assert any(n.startswith("&lt;b onmouseover") for n in names)
+    page = maps.standalone_html(m)
+    for raw in ("<script>alert", "<img src=x", "<svg onload", "<b onmouseover", "<iframe src"):
+        assert raw not in page
+
+
+def test_empty_input_warns_and_says_so():
+    with pytest.warns(UserWarning, match="no places"):
+        m = geo.map_places(geo.geoparse("Nothing here."))
+    legend = next(c for c in m._children.values() if isinstance(c, maps.Legend))
+    assert "No places were found" in legend.notice
+    assert m.kind_layers == {}
+    with pytest.warns(UserWarning, match="no places"):
+        geo.map_places(gpd.GeoDataFrame({"name": [], "kind": []}, geometry=[], crs=4326))
+    assert "No places were found" in maps.standalone_html(m)
+
+
+def test_rejects_bad_input():
+    with pytest.raises(InputError):
+        geo.map_places("Baku")
+    with pytest.raises(InputError, match="valid"):
+        geo.map_places(payload_frame(), colour="red")
+    with pytest.raises(InputError, match="colour"):
+        geo.map_places(payload_frame(), colors={"city": 'red" onload="x'})
+    with pytest.raises(InputError, match="tiles"):
+        geo.map_places(payload_frame(), tiles="No Such Provider At All")
+
+
+# -- bounds ----------------------------------------------------------------------------------------
+
+
+def contains(bounds, lat, lon):
+    (s, w), (n, e) = bounds
+    return s <= lat <= n and w <= lon <= e
+
+
+def test_caucasus_story_opens_on_the_caucasus(doc, example_map):
+    assert "United States of America" in set(doc.places["name"])
+    fit = next(c for c in example_map._children.values() if isinstance(c, maps.FitView))
+    for bounds in (example_map.focus_bounds, tuple(map(tuple, fit.bounds)), maps.focus_bounds(doc)):
+        assert contains(bounds, *YEREVAN) and contains(bounds, *BAKU)
+        (s, w), (n, e) = bounds
+        assert w > 30 and e < 60 and s > 30 and n < 50  # not the US, not all of Russia
+    assert contains(example_map.all_bounds, 38.9, -77.0)  # Washington stays reachable: "show all"
+
+
+def test_focus_rule_edge_cases():
+    gaz = geo.load_gazetteer()
+    russia = gaz.lookup("Russia", kind="country")[0]
+    kyiv = gaz.lookup("Kyiv")[0]
+    usa = gaz.lookup("United States", kind="country")[0]
+
+    def frame(places, mentions):
+        return gpd.GeoDataFrame({"name": [p.name for p in places], "kind": [p.kind for p in places],
+                                 "mentions": mentions, "lat": [p.lat for p in places],
+                                 "lon": [p.lon for p in places]},
+                                geometry=[p.geometry for p in places], crs=4326)
+
+    # One huge country alone: all of its main part (not a point).
+    (s, w), (n, e) = maps.focus_bounds(frame([russia], [1]))
+    assert e - w > 100
+    # Kyiv and Russia: the city's neighbourhood, not Russia to the Pacific.
+    (s, w), (n, e) = maps.focus_bounds(frame([kyiv, russia], [3, 1]))
+    assert contains(((s, w), (n, e)), kyiv.lat, kyiv.lon) and e < 60
+    # The United States: the lower 48, not Alaska or Guam.
+    (s, w), (n, e) = maps.focus_bounds(frame([usa], [1]))
+    assert -130 < w < -120 and n < 50
+    # A tie goes to the place mentioned first.
+    two = frame([kyiv, usa], [1, 1])
+    two["first"] = [50, 10]
+    assert maps.focus_bounds(two)[0][1] < -100
+
+
+# -- input handling ------------------------------------------------------------------------------
+
+
+def test_plain_geodataframe_gets_defaults_and_is_not_mutated():
+    gdf = gpd.GeoDataFrame({"name": ["Route", "Camp"], "kind": ["pipeline", "camp"]},
+                           geometry=[LineString([(44, 40), (49, 40.5)]), Point(45, 40)], crs=4326)
+    before = copy.deepcopy(gdf)
+    m = geo.map_places(gdf, colors={"pipeline": "#123456"})
+    pd.testing.assert_frame_equal(gdf, before)
+    assert list(gdf.columns) == ["name", "kind", "geometry"]
+    assert set(m.kind_layers) == {"pipeline", "camp"}
+    line = m.kind_layers["pipeline"]
+    assert line.style_function(line.data["features"][0])["color"] == "#123456"
+    popup = line.data["features"][0]["properties"]["popup"]
+    assert "Route" in popup and "Mentioned" not in popup  # no counts in a plain layer
+
+
+def test_document_places_frame_not_mutated_and_reprojected(doc):
+    places = doc.places.drop(columns=["place"]).to_crs(3857)
+    before = places.copy()
+    m = geo.map_places(places)
+    pd.testing.assert_frame_equal(places, before)
+    assert places.crs.to_epsg() == 3857
+    assert contains(m.focus_bounds, *BAKU)
+
+
+def test_draws_onto_an_existing_map(doc):
+    m = geo.map_places(doc)
+    same = geo.map_places(payload_frame(), m=m)
+    assert same is m
+    assert len([c for c in m._children.values() if isinstance(c, folium.LayerControl)]) == 1
+    assert len([c for c in m._children.values() if isinstance(c, maps.Legend)]) == 1
+    assert len([c for c in m._children.values() if isinstance(c, maps.Basemap)]) == 1
+    names = [c.layer_name for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    assert len(names) == len(set(names))
+
+
+def test_web_tiles_are_a_switchable_base_layer(doc):
+    m = geo.map_places(doc, tiles="OpenStreetMap")
+    tiles = [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
+    basemap = [c for c in m._children.values() if isinstance(c, maps.Basemap)]
+    assert len(tiles) == 1 and not tiles[0].overlay and tiles[0].control
+    assert len(basemap) == 1 and not basemap[0].overlay and basemap[0].control and not basemap[0].show
+    page = maps.standalone_html(m)
+    assert "tile.openstreetmap.org" in page  # the user's choice: only the tiles come from the network
+    assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=", page)
+
+
+# -- self-contained HTML, saving -----------------------------------------------------------------
+
+
+def test_page_is_self_contained(example_html):
+    assert not re.search(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=", example_html)
+    markup = re.sub(r"<script>.*?</script>", "", example_html, flags=re.S)  # links in code are not loads
+    assert not re.search(r"\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", markup)
+    assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", example_html)
+    assert not re.search(r"<(?:img|iframe|script)[^>]*src=", example_html.split("L.map(")[1])
+    for cdn in ("cdn.jsdelivr", "code.jquery", "cdnjs", "bootstrap", "font-awesome", "fontawesome"):
+        assert cdn not in example_html.lower()
+    assert "Leaflet 1.9.3" in example_html and "jQuery v3.7.1" in example_html
+    assert "sourceMappingURL" not in example_html
+    assert "Make this Notebook Trusted" not in example_html
+
+
+def test_assets_set_on_the_instance_not_the_class(example_map):
+    assert len(folium.Map.default_js) == 4 and len(folium.Map.default_css) == 6
+    assert [n for n, _ in example_map.default_js] == ["leaflet", "jquery"]
+    assert [n for n, _ in example_map.default_css] == ["leaflet_css"]
+    assert "default_js" in vars(example_map)
+
+
+def test_save_map_writes_one_small_file(example_map, tmp_path):
+    start = time.perf_counter()
+    out = geo.save_map(example_map, tmp_path / "map.html")
+    took = time.perf_counter() - start
+    assert out == tmp_path / "map.html" and out.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.html"]
+    size = out.stat().st_size
+    assert size <= 1_500_000, f"{size} bytes"
+    page = out.read_text(encoding="utf-8")
+    assert not re.search(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//", page)
+    assert took < 2.0
+    print(f"example map: {size / 1e6:.3f} MB, saved in {took:.3f} s")
+
+
+def test_plain_folium_map_saves_offline(tmp_path):
+    m = folium.Map(tiles=None)
+    folium.CircleMarker([40.4, 49.9], radius=5).add_to(m)
+    folium.Marker([40.2, 44.5]).add_to(m)  # a default marker: its icon becomes a data: URI
+    page = geo.save_map(m, tmp_path / "plain.html").read_text(encoding="utf-8")
+    assert "bootstrap" not in page.lower() and "L.Icon.Default.imagePath" in page
+    assert len(folium.Map.default_js) == 4  # the class is untouched
+
+
+def test_icon_markers_fail_loudly_and_write_nothing(tmp_path):
+    m = folium.Map(tiles=None)
+    folium.Marker([40.2, 44.5], icon=folium.Icon(icon="info-sign")).add_to(m)
+    with pytest.raises(maps.OfflineAssetError, match="bootstrap") as err:
+        geo.save_map(m, tmp_path / "icons.html")
+    assert isinstance(err.value, GeoError)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_is_atomic(example_map, tmp_path, monkeypatch):
+    target = tmp_path / "map.html"
+    target.write_text("old", encoding="utf-8")
+
+    def fail(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(maps.os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        geo.save_map(example_map, target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.html"]  # no temp file left behind
+
+
+def test_save_refuses_missing_folder(example_map, tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        geo.save_map(example_map, tmp_path / "missing" / "map.html")
+    with pytest.raises(InputError, match="folder"):
+        geo.save_map(example_map, tmp_path)
+    assert not (tmp_path / "missing").exists()
+
+
+def test_placesmap_save_goes_through_save_map(example_map, tmp_path):
+    example_map.save(str(tmp_path / "via-save.html"))
+    page = (tmp_path / "via-save.html").read_text(encoding="utf-8")
+    assert "<script src=" not in page
+
+
+# -- notebooks and speed ---------------------------------------------------------------------------
+
+
+def test_notebook_repr_is_self_contained(example_map):
+    out = example_map._repr_html_()
+    assert out.startswith("<iframe srcdoc=") and out == maps.notebook_html(example_map)
+    assert "Make this Notebook Trusted" not in out
+    assert "&lt;script src=" not in out and "cdn.jsdelivr" not in out
+    assert 'sandbox="allow-scripts' in out
+
+
+def test_building_the_example_map_is_fast(doc):
+    geo.map_places(doc)  # warm the per-gazetteer caches
+    start = time.perf_counter()
+    m = geo.map_places(doc)
+    built = time.perf_counter() - start
+    start = time.perf_counter()
+    maps.standalone_html(m)
+    rendered = time.perf_counter() - start
+    print(f"map_places: {built:.3f} s, standalone_html: {rendered:.3f} s")
+    assert built < 0.5 and rendered < 0.5
+
+
+def test_geo_exports():
+    assert geo.map_places is maps.map_places and geo.save_map is maps.save_map
+    assert os.path.basename(maps.__file__) == "maps.py"
