@@ -262,11 +262,14 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
     # 2. Document context: countries and first-level regions of confident first guesses.
     country_w: list[dict[str, float]] = []
     admin_w: list[dict[str, float]] = []
-    for b in base:
+    anchors: list[tuple[int, int]] = []  # (span, row) of confident first guesses
+    for i, b in enumerate(base):
         ranked = sorted(b.items(), key=lambda kv: -kv[1])
         top = ranked[0][0]
         margin = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 3.0
         w = 1.0 if margin >= 1.5 else 0.4
+        if margin >= 1.5 and kinds[top] in ("city", "admin2", "admin1", "physical"):
+            anchors.append((i, top))
         cw, aw = {}, {}
         if countries[top]:
             cw[countries[top]] = w
@@ -282,20 +285,41 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         for k, v in aw.items():
             total_a[k] += v
 
+    all_c = sum(total_c.values())
+    # Spans of one name are no evidence for each other: subtract the whole name's weights.
+    key_of = [fold(s.text) for s in spans]
+    group_c: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    group_a: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for i, k in enumerate(key_of):
+        for c, v in country_w[i].items():
+            group_c[k][c] += v
+        for a, v in admin_w[i].items():
+            group_a[k][a] += v
+    near = _nearness(t, base, anchors, key_of)
+
     evidence: dict[int, list[dict]] = {}
     scores: list[dict[int, float]] = []
     for i in range(len(spans)):
         sc, ev = {}, []
+        gc, ga = group_c[key_of[i]], group_a[key_of[i]]
+        own_c = sum(gc.values())
         for row, p in base[i].items():
             cc, a1 = countries[row], admin1s[row]
-            c_other = total_c.get(cc, 0.0) - country_w[i].get(cc, 0.0) if cc else 0.0
-            a_other = total_a.get(a1, 0.0) - admin_w[i].get(a1, 0.0) if a1 else 0.0
-            ctx = 2.0 * min(1.0, c_other) + 2.5 * min(1.0, a_other)
+            c_other = max(0.0, total_c.get(cc, 0.0) - gc.get(cc, 0.0)) if cc else 0.0
+            a_other = max(0.0, total_a.get(a1, 0.0) - ga.get(a1, 0.0)) if a1 else 0.0
+            others = all_c - own_c
+            share = c_other / others if others else 0.0
+            prox = near.get((i, row), 0.0)
+            ctx = 2.0 * min(1.0, c_other) + 2.0 * share + 2.5 * min(1.0, a_other) + prox
+            if others >= 3 and not c_other and kinds[row] == "country":
+                ctx -= 1.5  # a country nothing else in the text is in, among many mentions elsewhere
             notes = []
             if c_other:
-                notes.append(f"{c_other:.1f} other mentions in {cc}")
+                notes.append(f"{c_other:.1f} other mentions in {cc} ({share:.0%})")
             if a_other:
                 notes.append(f"{a_other:.1f} other mentions in {a1}")
+            if prox:
+                notes.append(f"near other places (+{prox:.1f})")
             q = 0.0
             if i in quals:
                 qrow = max(base[quals[i]].items(), key=lambda kv: kv[1])[0]
@@ -303,7 +327,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
                         or (kinds[qrow] == "country" and countries[qrow] == cc) \
                         or (kinds[qrow] == "city" and cc == countries[qrow] and kinds[row] == "city"
                             and _near(t, row, qrow)):
-                    q = 6.0
+                    q = 8.0
                     notes.append(f"qualified by {spans[quals[i]].text!r}")
             sc[row] = p + ctx + q
             ev.append(dict(row=row, prior=p, context=ctx, qualifier=q, notes=notes))
@@ -360,6 +384,32 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         mentions.append(m)
         ev_out[m.index] = (evidence[i], types[i], dict(sense_bonus[i]), cues[i], choice[i])
     return Document(text, mentions, ev_out, gaz)
+
+
+def _nearness(t: dict, base: list[dict[int, float]], anchors: list[tuple[int, int]], key_of: list[str],
+              scale_km: float = 300.0, weight: float = 3.0) -> dict[tuple[int, int], float]:
+    """``{(span, row): bonus}``: how close each candidate lies to the confident places of other spans."""
+    import numpy as np
+
+    if not anchors:
+        return {}
+    keys = [(i, r) for i, b in enumerate(base) if len(b) > 1 for r in b]
+    if not keys:
+        return {}
+    lat, lon = t["lat"], t["lon"]
+    rows = np.fromiter((r for _, r in keys), dtype=np.int64, count=len(keys))
+    arows = np.fromiter((r for _, r in anchors), dtype=np.int64, count=len(anchors))
+    la1, lo1 = np.radians(lat[rows].astype(float))[:, None], np.radians(lon[rows].astype(float))[:, None]
+    la2, lo2 = np.radians(lat[arows].astype(float))[None, :], np.radians(lon[arows].astype(float))[None, :]
+    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
+    d = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    names = {k: n for n, k in enumerate(dict.fromkeys(key_of))}
+    spans_of = np.fromiter((names[key_of[i]] for i, _ in keys), dtype=np.int64, count=len(keys))
+    aspans = np.fromiter((names[key_of[i]] for i, _ in anchors), dtype=np.int64, count=len(anchors))
+    d[spans_of[:, None] == aspans[None, :]] = np.inf  # a name is no evidence for itself
+    best = d.min(axis=1)
+    bonus = weight * np.exp(-best / scale_km)
+    return {k: float(b) for k, b in zip(keys, bonus) if b > 0.01}
 
 
 def _near(t: dict, a: int, b: int, km: float = 60.0) -> bool:
