@@ -74,7 +74,9 @@ def machine() -> dict[str, str]:
 def machine_md(m: dict[str, str] | None = None) -> str:
     m = m or machine()
     return (f"- date: {m['date']}\n- machine: `nproc` = {m['nproc']}, CPU: {m['cpu']}, RAM: {m['memory']}\n"
-            f"- Python {m['python']} on {m['platform']}\n")
+            f"- Python {m['python']} on {m['platform']}\n"
+            f"- load average when written: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1 / 5 / 15 min; "
+            "other work on the machine slows the figures)\n")
 
 
 def table(header: list[str], rows: list[list[object]]) -> str:
