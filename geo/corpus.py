@@ -392,7 +392,7 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
         return
     client, close = _client(scheduler, workers)
     try:
-        n = len(client.scheduler_info().get("workers", {})) or workers or 1
+        n = sum(client.nthreads().values()) or workers or 1  # every thread of every worker gets partitions
         parts = plan_partitions(_Units(units), workers=n, blocksize=blocksize)
         if not parts:
             return
