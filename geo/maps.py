@@ -274,7 +274,7 @@ def _pick_aliases(name: str, aliases: Iterable[str]) -> tuple[list[str], int]:
     for k, a in enumerate(aliases):
         a = a.strip()
         key = fold(a)
-        if not a or a.lower() in ("nan", "none") or key in seen:
+        if not a or len(a) > 40 or a.lower() in ("nan", "none") or key in seen:
             continue
         seen.add(key)
         good.append((not a[:1].isupper(), not a.isascii(), k, a))
@@ -879,21 +879,23 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     rows, has_counts = _rows(gdf, gaz)
     if not rows:
         warnings.warn("map_places: no places to draw", UserWarning, stacklevel=2)
-    focus, everything, outside = _focus(rows)
+    if m is not None and not isinstance(m, folium.Map):
+        raise InputError(f"m must be a folium.Map, not {type(m).__name__}")
+    # On an existing map, the view fits everything drawn on it so far.
+    drawn = (getattr(m, "_geo_rows", None) or []) if m is not None else []
+    all_rows = drawn + rows
+    focus, everything, outside = _focus(all_rows)
     (s, w), (n, e) = focus
 
+    fresh = m is None
     if m is None:
         kw = {k: style[k] for k in ("width", "height") if k in style}
         m = PlacesMap(location=[(s + n) / 2, (w + e) / 2], zoom_start=3, tiles=None, control_scale=True,
                       min_zoom=1, **kw)
         m.options["max_zoom"] = int(style.get("max_zoom", 18 if tiles is not None else 12))
-        fresh = True
-    elif not isinstance(m, folium.Map):
-        raise InputError(f"m must be a folium.Map, not {type(m).__name__}")
-    else:
-        fresh = False
     if getattr(m, "kind_layers", None) is None:
         m.kind_layers = {}
+    m._geo_rows = all_rows
     m.focus_bounds, m.all_bounds = focus, everything
 
     existing = list(_children(m))
@@ -976,14 +978,13 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
         legend.sized = legend.sized or (dim == 0 and has_counts)
 
     legend.focus, legend.all = [list(focus[0]), list(focus[1])], [list(everything[0]), list(everything[1])]
-    legend.outside = [html.escape(rows[i].name) for i in sorted(outside, key=lambda i: -rows[i].mentions)]
+    legend.outside = [html.escape(all_rows[i].name) for i in sorted(outside, key=lambda i: -all_rows[i].mentions)]
     if title is not None:
         legend.title = html.escape(str(title))
         root = m.get_root()
         if hasattr(root, "title"):
             root.title = html.escape(str(title))
-    if not rows:
-        legend.notice = html.escape("No places were found in this text.")
+    legend.notice = "" if all_rows else html.escape("No places were found in this text.")
     if legend._parent is None:
         m.add_child(legend)
     # The layer control renders last so it lists every layer.
@@ -992,7 +993,7 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     m.add_child(folium.LayerControl(position="topright", collapsed=False))
     for c in [c for c in m._children.values() if isinstance(c, (FitBounds, FitView))]:
         del m._children[c.get_name()]
-    m.add_child(FitView(focus, max_zoom=9 if rows else 3))
+    m.add_child(FitView(focus, max_zoom=9 if all_rows else 3))
     return m
 
 

@@ -1,0 +1,180 @@
+"""The saved map pages in a real headless Chromium: offline, drawn, clickable, and inert to injection."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+from shapely.geometry import Point, Polygon
+
+import geo
+
+pytestmark = pytest.mark.browser
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "blinken-armenia-azerbaijan.txt"
+
+# Finds the Leaflet layer of the feature whose tooltip is ``name`` (in any GeoJSON layer).
+FIND_LAYER_JS = """
+const name = arguments[0];
+for (const key of Object.keys(window)) {
+    let v;
+    try { v = window[key]; } catch (e) { continue; }
+    if (!(v instanceof L.GeoJSON)) continue;
+    let found = null;
+    v.eachLayer(l => { if (l.feature && l.feature.properties.tip === name) found = l; });
+    if (found) { window.__geoFound = found; window.__geoGroup = v; return true; }
+}
+return false;
+"""
+
+ATTACK = (
+    "Protests in Baku <img src=x onerror=\"document.title='pwned'\"> spread on Monday. "
+    "Police in Baku said <script>alert(1)</script> nothing. "
+    "Officials in Yerevan posted <a href=\"javascript:document.title='pwned'\">a link</a> and "
+    "<iframe src=\"javascript:alert(2)\"></iframe> online. "
+    "Leaders met in Yerevan <svg onload=alert(3)> later."
+)
+
+
+@pytest.fixture(scope="module")
+def example_page(tmp_path_factory):
+    doc = geo.geoparse(EXAMPLE.read_text(encoding="utf-8"))
+    m = geo.map_places(doc, title="Blinken pledges US support for Azerbaijan, Armenia peace process")
+    return geo.save_map(m, tmp_path_factory.mktemp("maps") / "example.html")
+
+
+@pytest.fixture(scope="module")
+def attack_page(tmp_path_factory):
+    m = geo.map_places(geo.geoparse(ATTACK), title="<script>document.title='pwned'</script>")
+    layer = gpd.GeoDataFrame({
+        "name": ["<img src=x onerror=\"document.title='pwned'\">", "javascript:alert(4)"],
+        "kind": ["<b onmouseover=\"document.title='pwned'\">zone</b>", "<i>site</i>"],
+        "sentences": [["<script>alert(5)</script> at the zone."], []],
+    }, geometry=[Polygon([(45, 39), (46, 39), (46, 40), (45, 40)]), Point(47, 40)], crs=4326)
+    geo.map_places(layer, m=m)
+    return geo.save_map(m, tmp_path_factory.mktemp("maps") / "attack.html")
+
+
+def click_feature(browser, name: str) -> str:
+    """Click the drawn feature called ``name`` like a user would; return the popup's text."""
+    assert browser.execute_script(FIND_LAYER_JS, name), f"no feature called {name!r}"
+    browser.execute_script("window.__geoFound._map.closePopup()")
+    path = browser.execute_script("return window.__geoFound._path")
+    path.click()
+    # folium binds one popup to each GeoJSON layer; it opens for the feature clicked.
+    WebDriverWait(browser.driver, 3).until(lambda d: d.execute_script(
+        "const g = window.__geoGroup; return g.isPopupOpen() && g.getPopup()._source === window.__geoFound"),
+        f"clicking {name!r} opened no popup of its own")
+    return browser.execute_script(
+        "return window.__geoGroup.getPopup().getElement().querySelector('.leaflet-popup-content').innerText")
+
+
+def assert_no_alert(browser) -> None:
+    try:
+        WebDriverWait(browser.driver, 0.3).until(expected_conditions.alert_is_present())
+    except TimeoutException:
+        return
+    text = browser.switch_to.alert.text
+    browser.switch_to.alert.dismiss()
+    raise AssertionError(f"an alert ran: {text!r}")
+
+
+def test_example_loads_offline_and_draws_everything(browser, example_page):
+    start = time.perf_counter()
+    page = browser.open_html(example_page)
+    assert page.console_errors == []
+    assert page.network_requests == []
+    drawn = browser.leaflet_layers()
+    assert drawn["maps"] == 1
+    assert drawn["polygons"] >= 5  # countries, regions, the disputed area
+    assert drawn["lines"] >= 1  # the Lachin corridor
+    assert drawn["circles"] == 3  # Washington, Yerevan, Baku
+    assert drawn["basemap"] > 100  # the offline country polygons
+    assert drawn["paths"] >= drawn["polygons"] + drawn["lines"] + drawn["circles"]
+    # The page opens on the Caucasus, not on the US.
+    view = browser.execute_script("""
+        const m = Object.values(window).find(v => v instanceof L.Map);
+        const b = m.getBounds();
+        return [b.contains([40.18, 44.51]), b.contains([40.38, 49.89]), b.contains([38.9, -77.0]), m.getZoom()];
+    """)
+    assert view[:3] == [True, True, False] and view[3] >= 4
+    legend = browser.execute_script("return document.querySelector('.geo-legend').innerText")
+    assert "Disputed areas" in legend and "Natural Earth" in legend and "GeoNames" in legend
+    control = browser.execute_script("return document.querySelector('.leaflet-control-layers').innerText")
+    assert "Cities (3)" in control and "Countries" in control
+    assert time.perf_counter() - start < 10
+
+
+def test_clicking_a_city_shows_its_sentences(browser, example_page):
+    browser.open_html(example_page)
+    text = click_feature(browser, "Baku")
+    assert text.startswith("Baku")
+    assert "City in Azerbaijan" in text
+    assert "relations between Yerevan and Baku is scheduled" in text
+    marks = browser.execute_script(
+        "return [...document.querySelectorAll('.leaflet-popup-content mark')].map(e => e.textContent)")
+    assert marks == ["Baku", "Baku"]
+    assert browser.console_errors() == []
+
+
+def test_hover_highlights_and_show_all(browser, example_page):
+    browser.open_html(example_page)
+    browser.execute_script(FIND_LAYER_JS, "Armenia")
+    before = browser.execute_script("return window.__geoFound.options.weight")
+    browser.execute_script("window.__geoFound.fire('mouseover')")
+    assert browser.execute_script("return window.__geoFound.options.weight") > before
+    browser.execute_script("window.__geoFound.fire('mouseout')")
+    assert browser.execute_script("return window.__geoFound.options.weight") == before
+    browser.execute_script("document.querySelector('.geo-show-all').click()")
+    WebDriverWait(browser.driver, 3).until(lambda d: d.execute_script("""
+        const m = Object.values(window).find(v => v instanceof L.Map);
+        return m.getBounds().contains([38.9, -77.0]) && m.getBounds().contains([40.38, 49.89]);
+    """), "'Show all places' did not bring Washington into view")
+
+
+def test_injected_markup_never_runs(browser, attack_page):
+    page = browser.open_html(attack_page)
+    assert_no_alert(browser)
+    assert page.console_errors == []
+    assert page.network_requests == []  # an injected <img src=x> would have asked for file:///.../x
+    assert browser.execute_script("return document.title") == "<script>document.title='pwned'</script>"
+    injected = browser.execute_script("""
+        return document.querySelectorAll(
+            'img, iframe, svg [onload], [onerror], [onmouseover], a[href^="javascript:"], .leaflet-pane b, .geo-legend b'
+        ).length""")
+    assert injected == 0
+
+    # The payloads are visible as text: in popups, tooltips, the legend and the layer control.
+    text = click_feature(browser, "Baku")
+    assert "<img src=x onerror=\"document.title='pwned'\">" in text
+    assert "<script>alert(1)</script>" in text
+    text = click_feature(browser, "Yerevan")
+    assert "<a href=\"javascript:document.title='pwned'\">a link</a>" in text
+    assert "<svg onload=alert(3)>" in text
+    text = click_feature(browser, "&lt;img src=x onerror=&quot;document.title=&#x27;pwned&#x27;&quot;&gt;")
+    assert text.startswith("<img src=x onerror=")
+    assert "<script>alert(5)</script> at the zone." in text
+    legend = browser.execute_script("return document.querySelector('.geo-legend').innerText")
+    assert "<b onmouseover=\"document.title='pwned'\">zone</b>" in legend
+    control = browser.execute_script("return document.querySelector('.leaflet-control-layers').innerText")
+    assert "<i>site</i>" in control
+    title = browser.execute_script("return document.querySelector('.geo-title').innerText")
+    assert title == "<script>document.title='pwned'</script>"
+    browser.execute_script(FIND_LAYER_JS, "javascript:alert(4)")
+    ActionChains(browser.driver).move_to_element(browser.execute_script("return window.__geoFound._path")).perform()
+    WebDriverWait(browser.driver, 3).until(lambda d: d.execute_script(
+        "const g = window.__geoGroup; return g.isTooltipOpen() && g.getTooltip()._source === window.__geoFound"))
+    tooltip = browser.execute_script("return window.__geoGroup.getTooltip().getElement().innerText")
+    assert tooltip.strip() == "javascript:alert(4)"
+
+    assert_no_alert(browser)
+    assert browser.execute_script("return document.title") == "<script>document.title='pwned'</script>"
+    assert browser.execute_script("return document.querySelectorAll('img, iframe, [onerror]').length") == 0
+    assert browser.console_errors() == []
+    assert browser.network_requests() == []
