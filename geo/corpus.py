@@ -71,8 +71,9 @@ SMALL_CORPUS = 256 * 1024
 
 # A unit of input, small and picklable, read on the worker:
 #   ("text", doc_id, text)          a document given in Python
-#   ("file", path, size)            a whole text file
-#   ("jsonl", path, start, end)     the lines of a JSONL file that begin in [start, end)
+#   ("file", path, size, name)          a whole text file; its doc_id is the path as given
+#   ("jsonl", path, start, end, name)   the lines of a JSONL file that begin in [start, end)
+# ``path`` is absolute, so that workers with another working directory find the file.
 Unit = tuple
 
 
@@ -87,8 +88,8 @@ def _looks_like_path(s: str) -> bool:
 def _file_unit(path: Path) -> list[Unit]:
     size = path.stat().st_size
     if path.suffix.lower() in JSONL_SUFFIXES:
-        return [("jsonl", str(path), 0, size)]
-    return [("file", str(path), size)]
+        return [("jsonl", str(path.absolute()), 0, size, str(path))]
+    return [("file", str(path.absolute()), size, str(path))]
 
 
 def _path_units(item: str | os.PathLike) -> list[Unit]:
@@ -169,7 +170,7 @@ def plan_partitions(inputs: Any, *, workers: int | None = None, blocksize: int |
     split: list[Unit] = []
     for u in units:
         if u[0] == "jsonl" and u[3] > blocksize:
-            split += [("jsonl", u[1], a, min(a + blocksize, u[3])) for a in range(0, u[3], blocksize)]
+            split += [("jsonl", u[1], a, min(a + blocksize, u[3]), u[4]) for a in range(0, u[3], blocksize)]
         else:
             split.append(u)
     parts: list[list[Unit]] = []
@@ -186,7 +187,7 @@ def plan_partitions(inputs: Any, *, workers: int | None = None, blocksize: int |
     return parts
 
 
-def _read_jsonl(path: str, start: int, end: int) -> Iterator[tuple[str, Any, str | None]]:
+def _read_jsonl(path: str, start: int, end: int, name: str) -> Iterator[tuple[str, Any, str | None]]:
     with open(path, "rb") as f:
         if start > 0:
             f.seek(start - 1)
@@ -200,7 +201,7 @@ def _read_jsonl(path: str, start: int, end: int) -> Iterator[tuple[str, Any, str
                 return
             if not line.strip():
                 continue
-            doc_id = f"{path}@{offset}"
+            doc_id = f"{name}@{offset}"  # unless the line has an id
             try:
                 rec = json.loads(line.decode("utf-8"))
             except UnicodeDecodeError as e:
@@ -226,18 +227,20 @@ def _read_units(units: list[Unit]) -> Iterator[tuple[str, Any, str | None]]:
         if u[0] == "text":
             yield u[1], u[2], None
         elif u[0] == "file":
+            text, error = None, None
             try:
                 with open(u[1], encoding="utf-8") as f:
-                    yield u[1], f.read(), None
+                    text = f.read()
             except UnicodeDecodeError as e:
-                yield u[1], None, f"not UTF-8: {e}"
+                error = f"not UTF-8: {e}"
             except OSError as e:
-                yield u[1], None, f"cannot read: {e.strerror or e}"
+                error = f"cannot read: {e.strerror or e}"
+            yield u[3], text, error
         else:
             try:
-                yield from _read_jsonl(u[1], u[2], u[3])
+                yield from _read_jsonl(u[1], u[2], u[3], u[4])
             except OSError as e:
-                yield f"{u[1]}@{u[2]}", None, f"cannot read: {e.strerror or e}"
+                yield f"{u[4]}@{u[2]}", None, f"cannot read: {e.strerror or e}"
 
 
 # -- the work of one partition ----------------------------------------------------------------------
@@ -420,8 +423,7 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
                     nxt += 1
         finally:
             bar.close()
-            for f in futures:
-                f.cancel()
+            client.cancel([f for f in futures if not f.done()])
     finally:
         close()
 

@@ -96,6 +96,12 @@ def test_glob_and_single_jsonl(corpus: Path) -> None:
     assert list(dict.fromkeys(gdf["doc_id"])) == ["j1", "j5"]
 
 
+def test_relative_paths_keep_their_name(corpus: Path, monkeypatch) -> None:
+    monkeypatch.chdir(corpus)
+    gdf = geoparse_corpus(["a.txt", Path("sub")], scheduler="synchronous")
+    assert list(dict.fromkeys(gdf["doc_id"])) == ["a.txt", str(Path("sub") / "c.txt")]
+
+
 def test_texts_in_python() -> None:
     gdf = geoparse_corpus({"x": TEXTS["baku"], "y": TEXTS["paris"]}, scheduler="synchronous")
     assert gdf.groupby("doc_id")["name"].apply(list).to_dict() == {
