@@ -62,6 +62,41 @@ def profile(top: int = 15) -> dict:
             "own": rows(by_own), "cumulative": rows(by_cum)}
 
 
+def profile_cold(top: int = 12) -> dict:
+    """cProfile of a fresh process's ``import geo; geo.geoparse(...)``: gazetteer load and matcher build."""
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    import geo
+
+    geo.geoparse("Talks in Baku")
+    prof.disable()
+    wall = time.perf_counter() - t0
+    stats = pstats.Stats(prof, stream=io.StringIO())
+    total = stats.total_tt
+    items = sorted(((f, v) for f, v in stats.stats.items() if v[3] >= 0.02), key=lambda kv: -kv[1][3])
+    # Keep the geo functions and the biggest library calls under them.
+    items = [kv for kv in items if "geo" in Path(kv[0][0]).parts or kv[1][2] >= 0.02][:top]
+    return {"wall_s": wall, "profiled_s": total,
+            "rows": [[_where(f), f"{v[1]:,}", f"{v[2]:.3f}", f"{v[3]:.3f}", f"{100 * v[3] / total:.0f}%"]
+                     for f, v in items]}
+
+
+def markdown_cold(p: dict) -> str:
+    return (f"Cold start, `import geo; geo.geoparse(\"Talks in Baku\")` in a fresh process under cProfile "
+            f"({p['wall_s']:.2f} s wall): geo functions and library calls of 20 ms or more, by cumulative time.\n\n"
+            + table(["function", "calls", "own s", "cumulative s", "cum %"], p["rows"]))
+
+
+def cold_in_subprocess() -> dict:
+    import json
+    import subprocess
+
+    out = subprocess.run([sys.executable, __file__, "--cold-json"], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def markdown(p: dict) -> str:
     head = ["function", "calls", "own s", "own %", "cumulative s", "cum %"]
     return (f"cProfile of `geo.geoparse` over the GeoWebNews texts x{PASSES} ({p['docs']} documents, "
@@ -78,4 +113,11 @@ def main() -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--cold-json"]:
+        import json
+
+        print(json.dumps(profile_cold()))
+    elif sys.argv[1:] == ["--cold"]:
+        print(markdown_cold(profile_cold()))
+    else:
+        main()

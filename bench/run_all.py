@@ -59,6 +59,7 @@ def main() -> None:
     (BENCH / "CORPUS.md").write_text(corpus_bench.markdown(c), encoding="utf-8")
     print("bench: profile ...", file=sys.stderr)
     p = profile_geoparse.profile(15)
+    cold = profile_geoparse.cold_in_subprocess()
     corpus_body = corpus_bench.markdown(c).split("\n", 1)[1]
     corpus_body = corpus_body.split("Corpus: ", 1)[1] if "Corpus: " in corpus_body else corpus_body
     text = (
@@ -70,6 +71,7 @@ def main() -> None:
         "\n## Corpus throughput (`bench/corpus_bench.py`, details in CORPUS.md)\n\nCorpus: " + corpus_body.replace(
             "## Estimate", "### Estimate") +
         "\n## Profile hotspots (`bench/profile_geoparse.py`)\n\n" + hotspots(p) + "\n" + profile_geoparse.markdown(p)
+        + "\n" + profile_geoparse.markdown_cold(cold)
     )
     (BENCH / "RESULTS.md").write_text(text, encoding="utf-8")
     print(text)
