@@ -15,6 +15,12 @@ not a str, a geoparse exception) are reported and skipped, never abort the run.
 0
 
 From the shell: ``geo corpus articles/ -o mentions.parquet --map map.html``.
+
+Larger than memory: ``write_corpus`` (what the command runs) streams partitions into the
+GeoParquet file as they finish, and ``mentions_bag``/``mentions_frame`` are lazy Dask
+collections, e.g. ``mentions_frame("corpus/*.jsonl").to_parquet("mentions/")``. On a
+remote cluster (``scheduler="tcp://host:8786"``) every worker needs geo installed and the
+input paths on a shared file system.
 """
 
 from __future__ import annotations
@@ -932,7 +938,9 @@ def corpus_command(paths: tuple[str, ...], output: Path, places_out: Path | None
                    progress: bool | None) -> None:
     """Geoparse a corpus in parallel: folders, globs, .txt/.md files or JSONL (id, text).
 
-    Writes one row per mention to OUTPUT and one row per place to <stem>.places.parquet.
+    Writes one row per mention to OUTPUT and one row per place to <stem>.places.parquet
+    (GeoParquet, EPSG:4326). Bad documents are reported and skipped. With --scheduler,
+    the workers need geo installed and the PATHS on a shared file system.
     """
     if scheduler is not None and workers is not None:
         raise click.UsageError("--workers applies to the local cluster; leave it out with --scheduler")
