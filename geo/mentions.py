@@ -33,7 +33,23 @@ ORG_HEADS = frozenset(["Post", "Times", "Journal", "Tribune", "Herald", "Gazette
 # Words before a name that belong to it ("North Carolina" is matched whole; these qualify others).
 NAME_PREFIXES = frozenset(["North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central", "Greater", "Upper", "Lower", "Inner", "Outer", "Metro", "Downtown", "Old", "New", "Lake", "Mount", "Mt", "Port", "Fort", "Ft", "Saint", "St", "San", "Santa", "Cape", "Gulf", "Bay", "Isle", "Rio", "Los", "Las", "El", "La", "Le", "Del", "Des", "Al", "The"])
 # Capitalised words that name no place in news, though a village somewhere bears the name.
-NOT_PLACES = frozenset(["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Christmas", "Easter", "Police", "Council", "Court", "Congress", "Commerce", "Industry", "Bank", "Post", "Research", "Justice", "Supreme", "University", "College", "Street", "Road", "Avenue", "City", "Town", "County", "State", "Center", "Centre", "Hall", "Metro", "Olympic", "Superior", "Union", "Central", "North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Northeast", "Northwest", "Southeast", "Southwest", "Midwest", "Gulf", "Bay", "Lake", "River", "Island", "Mount", "Coast", "Valley", "Sound", "Park", "Beach", "Harbor", "Harbour", "Port", "Airport", "Station", "Square", "God", "Jesus", "Christ", "Allah", "Lord", "We", "You", "They", "He", "She", "It", "Our", "Their", "His", "Her", "This", "That", "These", "Those", "There", "Here", "Hamas", "Hezbollah", "Taliban", "Congress", "Senate", "House", "Parliament", "Ministry", "Department", "Agency", "Office", "Government", "Republic", "Kingdom", "Empire", "Federal", "National", "International", "General", "Royal", "Public", "Liberty", "Independence", "Victory", "Industry", "Commerce", "Energy", "Progress", "Unity", "Friendship", "Concord", "Harmony", "Enterprise", "Opportunity", "Providence", "Mercy", "Hope", "Faith", "Grace", "Trinity", "Zion", "Paradise", "Eden", "Bethel", "Salem", "Temple", "Chapel", "Church", "Cathedral", "Abbey", "English", "Olympic", "Olympics", "Games", "Cup", "League", "Premier", "Champions", "Super", "Bowl", "World", "Pack", "Wal", "Mart", "Via", "Lima"]) - {"Lima"}
+_NOT_PLACES = """
+January February March April May June July August September October November December Jan Feb Mar Apr Jun Jul
+Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday Christmas Easter Police
+Council Court Congress Commerce Industry Bank Post Research Justice Supreme University College Street Road
+Avenue City Town County State Center Centre Hall Metro Olympic Central North South East West Northern Southern
+Eastern Western Northeast Northwest Southeast Southwest Midwest Gulf Bay Lake River Island Mount Coast Valley
+Sound Park Beach Harbor Harbour Port Airport Station Square God Jesus Christ Allah Lord We You They He She It
+Our Their His Her This That These Those There Here Hamas Hezbollah Taliban Senate House Parliament Ministry
+Department Agency Office Government Republic Kingdom Empire Federal National International General Royal
+Public Chapel Church Cathedral Abbey English Olympics Games Cup League Premier Champions Super Bowl World Pack
+Wal Mart Via Jewish Force Leader Chamber Man Home One Village Reserve Region Ridge Titan Rodeo Continental
+Officer Vice Media Market Rail Star Chief Team Club Group Press Daily Weekly Times Guard Army Navy Marine
+Marines Corps Fire To From Mill Bridge Eagle Red Lot Evens
+"""
+NOT_PLACES = frozenset(_NOT_PLACES.split())
+# A common given name or surname alone is a person's, unless a place of this size bears it.
+PERSON_NAME_MAX_POPULATION = 40_000
 # Words before a name that show it is a place: "in Lincoln", "near Jordan".
 LOCATIVES = frozenset(["in", "at", "from", "to", "near", "outside", "across", "into", "toward", "towards", "around", "between", "through", "via", "throughout", "inside", "within", "over", "of", "off", "along", "beyond", "past", "and"])
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
@@ -202,6 +218,8 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
             continue
         # A name matches either as a demonym or as a place name, never both.
         names = tuple(c for c in cands if c[1] != DEMONYM)
+        if names and len(names) < len(cands) and not _strong(gaz, names):
+            names = ()  # "Arab", "Ismaili": the demonym, not a village of that name
         form = "name" if names else "demonym"
         span = Span(start, end, text[start:end], names or cands, form)
         span = _check(text, span, gaz, persons, spans[-1].end if spans else -1, firsts, lasts, lines)
@@ -262,8 +280,8 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
         return span
     if word_count == 1 and span.text in NOT_PLACES:
         return None
-    dateline = span.text.isupper() and len(span.text) >= 4 and (span.start == 0 or text[span.start - 1] == "\n") \
-        and text[span.end:span.end + 3][:1] in (",", " ", "(", "-", "—")
+    dateline = (span.text.isupper() and len(span.text) >= 4 and (span.start == 0 or initial)
+                and text[span.end:span.end + 3][:1] in (",", " ", "(", "-", "—"))
     if dateline:
         return span
     if span.text.isupper() and span.text.isalpha() and len(span.text) >= 4 and not strong and not headline:
@@ -287,7 +305,8 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
         return None
     # A common given name or surname standing alone is a person unless a word shows a place.
     if (word_count == 1 and not strong and (span.text in firsts or span.text in lasts)
-            and prev.lower() not in LOCATIVES and text[span.end:span.end + 2] != ", "):
+            and prev.lower() not in LOCATIVES and text[span.end:span.end + 2] != ", "
+            and _largest(gaz, span) < PERSON_NAME_MAX_POPULATION):
         return None
     if nxt in ORG_HEADS and word_count == 1:
         flags.add("modifier")
@@ -304,6 +323,12 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     if flags:
         return Span(span.start, span.end, span.text, span.candidates, span.form, frozenset(flags))
     return span
+
+
+def _largest(gaz: Gazetteer, span: Span) -> int:
+    """The population of the largest candidate place of a span."""
+    pops = gaz._table["population"]
+    return max(int(pops[r]) for r, _ in span.candidates)
 
 
 def _is_known(gaz: Gazetteer, word: str) -> bool:
