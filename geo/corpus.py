@@ -147,6 +147,14 @@ def _expand(inputs: Any, *, paths_only: bool = False) -> list[Unit]:
     return units
 
 
+def _cores() -> int:
+    """Cores this process may run on (its CPU affinity), else the machine's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _unit_size(u: Unit) -> int:
     if u[0] == "text":
         return len(u[2]) if isinstance(u[2], str) else 1
@@ -170,7 +178,7 @@ def plan_partitions(inputs: Any, *, workers: int | None = None, blocksize: int |
     units = _expand(inputs)
     total = sum(_unit_size(u) for u in units)
     if blocksize is None:
-        n = workers or os.cpu_count() or 1
+        n = workers or _cores()
         blocksize = min(_MAX_BLOCK, max(_MIN_BLOCK, math.ceil(total / (4 * n))))
     blocksize = max(1, int(blocksize))
     split: list[Unit] = []
@@ -350,7 +358,7 @@ def _client(scheduler: Any, workers: int | None):
         raise GeoError("parallel corpora need Dask: pip install 'geo[corpus]' "
                        "(or pass scheduler='synchronous')") from e
     if scheduler is None:
-        n = workers or os.cpu_count() or 1
+        n = workers or _cores()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "port in use" and similar notes of a private cluster
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
