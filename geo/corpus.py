@@ -622,8 +622,14 @@ class _GeoParquetSink:
     """Writes mention or place frames with ``lon``/``lat`` as one GeoParquet file, in row groups."""
 
     def __init__(self, path: Path, columns: list[str], row_group: int = 65536) -> None:
+        import pyarrow.parquet as pq
+
         self.path, self.columns, self.row_group = path, columns, row_group
-        self.writer = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(path, self._schema(), compression="zstd")
+        except OSError as e:
+            raise InputError(f"cannot write {path}: {e.strerror or e}") from e
         self.buffer: list[pd.DataFrame] = []
         self.buffered = 0
         self.rows = 0
@@ -647,12 +653,8 @@ class _GeoParquetSink:
     def _flush(self) -> None:
         import pandas as pd
         import pyarrow as pa
-        import pyarrow.parquet as pq
         import shapely
 
-        if self.writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(self.path, self._schema(), compression="zstd")
         if not self.buffer:
             return
         df = pd.concat(self.buffer, ignore_index=True)
@@ -673,8 +675,6 @@ class _GeoParquetSink:
         import pyproj
 
         self._flush()
-        if self.writer is None:  # no rows at all: still a valid, empty file
-            self._flush()
         col: dict[str, Any] = {"encoding": "WKB", "geometry_types": ["Point"],
                                "crs": pyproj.CRS.from_epsg(4326).to_json_dict()}
         if self.bbox[0] <= self.bbox[2]:
@@ -735,6 +735,9 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
     places_out = Path(places) if places is not None else places_path_for(output)
     if places_out.resolve() == output.resolve():
         raise InputError(f"the places file would overwrite the mentions file {output}")
+    for p in (output, places_out):  # fail before the work, not after it
+        if p.is_dir() or (p.parent.exists() and not os.access(p.parent, os.W_OK)):
+            raise InputError(f"cannot write {p}: {'a folder' if p.is_dir() else 'permission denied'}")
     t0 = time.perf_counter()
     run = CorpusRun()
     sink = _GeoParquetSink(output, MENTION_COLUMNS)
@@ -749,8 +752,7 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
             run.skipped += r.skipped
         sink.close()
     except BaseException:
-        if sink.writer is not None:
-            sink.writer.close()
+        sink.writer.close()
         output.unlink(missing_ok=True)
         raise
     summary = _combine_summaries(summaries)

@@ -234,6 +234,18 @@ def test_write_corpus_reads_back_with_geopandas(corpus: Path, tmp_path: Path) ->
     assert_geodataframe_equal(places, summarise_places(local), check_dtype=False)
 
 
+def test_write_corpus_edge_cases(tmp_path: Path) -> None:
+    run = write_corpus([], tmp_path / "empty.parquet", scheduler="synchronous")
+    empty = gpd.read_parquet(tmp_path / "empty.parquet")
+    assert run.documents == 0 and len(empty) == 0 and list(empty.columns) == MENTION_COLUMNS + ["geometry"]
+    assert len(gpd.read_parquet(tmp_path / "empty.places.parquet")) == 0
+    with pytest.raises(InputError, match="cannot write"):
+        write_corpus(["Talks in Baku."], tmp_path, scheduler="synchronous")
+    with pytest.raises(InputError, match="would overwrite"):
+        write_corpus(["Talks in Baku."], tmp_path / "m.parquet", places=tmp_path / "m.parquet",
+                     scheduler="synchronous")
+
+
 def test_command_writes_parquet_and_map(corpus: Path, tmp_path: Path, cluster) -> None:
     out, places, html = tmp_path / "m.parquet", tmp_path / "p.parquet", tmp_path / "map.html"
     result = CliRunner().invoke(corpus_command, [str(corpus / "*.txt"), str(corpus / "docs.jsonl"), "-o", str(out),
