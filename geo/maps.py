@@ -9,8 +9,9 @@ from the network.
 >>> m = geo.map_places(geo.geoparse("Talks in Baku and Yerevan on the Lachin corridor."))
 >>> sorted(m.kind_layers)
 ['city', 'corridor']
->>> "https://" in standalone_html(m).split("<script>")[0]
-False
+>>> page = standalone_html(m)
+>>> "<script src=" in page, "cdn.jsdelivr.net" in page
+(False, False)
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ import tempfile
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import folium
+import geopandas as gpd
 import numpy as np
 import shapely
 from branca.element import MacroElement
@@ -36,9 +38,6 @@ from folium.map import CustomPane, FitBounds, Icon, Layer
 from folium.template import Template
 
 from geo.errors import GeoError, InputError
-
-if TYPE_CHECKING:  # pragma: no cover
-    import geopandas as gpd
 
 __all__ = [
     "KIND_STYLES",
@@ -100,16 +99,8 @@ class OfflineAssetError(GeoError, ValueError):
 # Input
 
 
-def _empty_frame():
-    import geopandas as gpd
-
-    return gpd.GeoDataFrame({"name": [], "kind": []}, geometry=[], crs=4326)
-
-
 def _places_frame(data: Any) -> tuple[gpd.GeoDataFrame, Any]:
     """A fresh GeoDataFrame in EPSG:4326 and the gazetteer the places came from (or None)."""
-    import geopandas as gpd
-
     gaz = None
     if isinstance(data, gpd.GeoDataFrame):
         gdf = data
@@ -120,8 +111,10 @@ def _places_frame(data: Any) -> tuple[gpd.GeoDataFrame, Any]:
         raise InputError("map_places needs a geo Document or a GeoDataFrame of places, not None")
     else:
         raise InputError(f"map_places takes a geo Document or a GeoDataFrame, not {type(data).__name__}")
-    if gdf.geometry.name not in gdf.columns:
-        raise InputError("the GeoDataFrame has no active geometry column")
+    try:
+        gdf.geometry  # noqa: B018 - raises if there is no active geometry column
+    except AttributeError as e:
+        raise InputError("the GeoDataFrame has no active geometry column") from e
     reproject = gdf.crs is not None and not gdf.crs.equals("EPSG:4326")
     gdf = gdf.to_crs(4326) if reproject else gdf.copy()  # a new frame either way: the input is left alone
     if gdf.geometry.name != "geometry":
@@ -147,7 +140,6 @@ def _text(v: Any, default: str = "") -> str:
 
 def _clean_geometry(g):
     """Points, lines or polygons: a GeometryCollection keeps its parts of the highest dimension."""
-
     if g.geom_type != "GeometryCollection":
         return g
     parts = shapely.get_parts(g)
@@ -167,32 +159,35 @@ class _Place:
             setattr(self, k, v)
 
 
-def _rows(gdf: gpd.GeoDataFrame, gaz: Any) -> tuple[list[_Place], bool]:
+def _rows(gdf: gpd.GeoDataFrame, gaz: Any, *, names: bool = True) -> tuple[list[_Place], bool]:
     """The places as ``_Place`` rows, and whether the frame carries mention counts."""
-
     n = len(gdf)
     cols = set(gdf.columns)
     has_counts = "mentions" in cols
+
+    def column(c: str) -> list:
+        return gdf[c].tolist() if c in cols else [None] * n
+
+    values = {c: column(c) for c in ("id", "name", "kind", "country", "mentions", "first", "lat", "lon",
+                                      "sentences", "texts")}
     geoms = [_clean_geometry(g) for g in gdf.geometry.values]
-    places_col = gdf["place"].tolist() if "place" in cols else [None] * n
-    alias_map = _alternate_names(gaz, gdf, places_col)
+    alias_map = _alternate_names(gaz, gdf, column("place")) if names else {}
     rows = []
     for i in range(n):
-        rec = {c: gdf[c].iat[i] for c in ("id", "name", "kind", "country", "mentions", "first", "lat", "lon")
-               if c in cols}
+        rec = {c: v[i] for c, v in values.items()}
         g = geoms[i]
         dim = int(shapely.get_dimensions(g))
-        lat, lon = _float(rec.get("lat")), _float(rec.get("lon"))
+        lat, lon = _float(rec["lat"]), _float(rec["lon"])
         if lat is None or lon is None:
             pt = shapely.line_interpolate_point(g, 0.5, normalized=True) if dim == 1 else shapely.point_on_surface(g)
             lat, lon = pt.y, pt.x
-        name = _text(rec.get("name"), "(unnamed)")
-        mentions = _float(rec.get("mentions"))
-        first = _float(rec.get("first"))
+        name = _text(rec["name"], "(unnamed)")
+        mentions = _float(rec["mentions"])
+        first = _float(rec["first"])
         rows.append(_Place(
-            i=i, id=_text(rec.get("id"), f"row:{i}"), name=name, kind=_text(rec.get("kind"), "place") or "place",
-            country=_text(rec.get("country")), mentions=max(1, int(mentions)) if mentions else 1,
-            first=int(first) if first is not None else i, sentences=_sentences_of(gdf, i, cols, name),
+            i=i, id=_text(rec["id"], f"row:{i}"), name=name, kind=_text(rec["kind"], "place") or "place",
+            country=_text(rec["country"]), mentions=max(1, int(mentions)) if mentions else 1,
+            first=int(first) if first is not None else i, sentences=_sentences_of(rec["sentences"], rec["texts"], name),
             aliases=alias_map.get(i, []), lat=float(lat), lon=float(lon), geometry=g, dim=dim))
     return rows, has_counts
 
@@ -205,18 +200,21 @@ def _float(v: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def _sentences_of(gdf, i: int, cols: set, name: str) -> list[tuple[str, list[str]]]:
-    """``[(sentence, [mention texts in it]), ...]`` in text order, each sentence once."""
-    raw = gdf["sentences"].iat[i] if "sentences" in cols else None
-    texts = gdf["texts"].iat[i] if "texts" in cols else None
-    default_texts = [str(t) for t in texts] if isinstance(texts, (list, tuple)) and texts else [name]
+def _sentences_of(raw: Any, texts: Any, name: str) -> list[tuple[str, list[str]]]:
+    """``[(sentence, [mention texts in it]), ...]`` in text order, each sentence once.
+
+    ``raw`` holds ``(sentence, mention text)`` pairs (as ``doc.places`` has them) or plain
+    sentences, whose marked words are then ``texts`` (or the name).
+    """
+    sequence = (list, tuple, np.ndarray)
+    default_texts = [str(t) for t in texts] if isinstance(texts, sequence) and len(texts) else [name]
     out: dict[str, list[str]] = {}
     if isinstance(raw, str):
         raw = [raw]
-    if not isinstance(raw, (list, tuple, np.ndarray)):
+    if not isinstance(raw, sequence):
         return []
     for item in raw:
-        if isinstance(item, (tuple, list)) and len(item) == 2:
+        if isinstance(item, sequence) and len(item) == 2:
             sentence, text = str(item[0]), [str(item[1])]
         elif isinstance(item, str):
             sentence, text = item, default_texts
@@ -286,39 +284,52 @@ def _pick_aliases(name: str, aliases: Iterable[str]) -> tuple[list[str], int]:
 # Bounds
 
 
-def _haversine_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    la, lo = np.radians(lat), np.radians(lon)
-    dlat = la[:, None] - la[None, :]
-    dlon = lo[:, None] - lo[None, :]
-    h = np.sin(dlat / 2) ** 2 + np.cos(la[:, None]) * np.cos(la[None, :]) * np.sin(dlon / 2) ** 2
+def _haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Distances between every point of the first set (rows) and of the second (columns)."""
+    la1, lo1, la2, lo2 = (np.radians(np.asarray(a, dtype=float)) for a in (lat1, lon1, lat2, lon2))
+    h = (np.sin((la1[:, None] - la2[None, :]) / 2) ** 2
+         + np.cos(la1[:, None]) * np.cos(la2[None, :]) * np.sin((lo1[:, None] - lo2[None, :]) / 2) ** 2)
     return 2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
 def _clusters(lat: np.ndarray, lon: np.ndarray, km: float) -> list[list[int]]:
-    """Single-linkage clusters: places chained by steps shorter than ``km``."""
-    n = len(lat)
-    parent = list(range(n))
+    """Single-linkage clusters: places chained by steps shorter than ``km``.
 
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    d = _haversine_km(lat, lon)
-    for a, b in zip(*np.nonzero(np.triu(d < km, 1)), strict=False):
-        ra, rb = find(int(a)), find(int(b))
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+    Up to 2,000 places are compared exactly; more (a corpus map) are first pooled by
+    3-degree cell, which moves a step's length by at most about 250 km.
+    """
+    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    if len(lat) > 2000:
+        cells, cell_of = np.unique(np.stack([np.round(lat / 3), np.round(lon / 3)], axis=1), axis=0,
+                                   return_inverse=True)
+        cell_of = cell_of.reshape(-1)
+        plat, plon = cells[:, 0] * 3, cells[:, 1] * 3
+    else:
+        cell_of = np.arange(len(lat))
+        plat, plon = lat, lon
+    n = len(plat)
+    sources, targets = [], []
+    for start in range(0, n, 256):  # blocks of rows keep memory at 256 x n distances
+        a, b = np.nonzero(_haversine_km(plat[start:start + 256], plon[start:start + 256], plat, plon) < km)
+        sources.append(a + start)
+        targets.append(b)
+    src, dst = np.concatenate(sources), np.concatenate(targets)
+    label = np.arange(n)
+    while True:  # connected components: every node takes the smallest label among its neighbours
+        new = label.copy()
+        np.minimum.at(new, src, label[dst])
+        new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
     groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
+    for i, c in enumerate(label[cell_of].tolist()):
+        groups.setdefault(c, []).append(i)
     return list(groups.values())
 
 
 def _main_extent(g, lat: float, lon: float) -> tuple[float, float, float, float]:
     """``(west, south, east, north)`` of the parts of ``g`` near its anchor point."""
-
     parts = shapely.get_parts(g)
     if len(parts) > 1:
         near = shapely.distance(parts, shapely.Point(lon, lat)) <= PART_DEGREES
@@ -375,11 +386,11 @@ def focus_bounds(places: Any) -> Bounds:
     >>> (s, w), (n, e) = focus_bounds(geo.geoparse("Washington backs talks between Baku and Yerevan in Baku."))
     >>> w > 40 and e < 51 and s > 39 and n < 42
     True
-    >>> focus_bounds(_empty_frame())
+    >>> focus_bounds(gpd.GeoDataFrame({"name": [], "kind": []}, geometry=[], crs=4326))
     ((-60.0, -170.0), (75.0, 170.0))
     """
     gdf, _ = _places_frame(places)
-    rows, _ = _rows(gdf, None) if len(gdf) else ([], False)
+    rows, _ = _rows(gdf, None, names=False)
     return _focus(rows)[0]
 
 
@@ -392,7 +403,6 @@ def _decimals(tolerance: float) -> int:
 
 
 def _round(g, decimals: int):
-
     return shapely.transform(g, lambda c: np.round(c, decimals))
 
 
@@ -905,11 +915,14 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
         if pane not in panes:
             m.add_child(CustomPane(pane, z_index=z, pointer_events=events))
 
-    # Base layers: web tiles if asked for, and the offline basemap unless the map already has one.
-    has_base = any(isinstance(c, (folium.TileLayer, Basemap)) for c in existing)
+    # Base layers: web tiles if asked for; the offline basemap unless the map has one, or has tiles of its own.
+    basemaps = [c for c in existing if isinstance(c, Basemap)]
+    has_tiles = any(isinstance(c, folium.TileLayer) for c in existing)
     if tiles is not None:
         m.add_child(_tile_layer(tiles))
-    if tiles is not None or not has_base or fresh:
+        for b in basemaps:  # the basemap's pane lies above the tiles: it becomes the other choice
+            b.show, b.control = False, True
+    if not basemaps and (fresh or tiles is not None or not has_tiles):
         if gaz is None:
             from geo.gazetteer import load_gazetteer
 
@@ -952,7 +965,7 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
             st, hv = _styles(kind, colour, hatch_id, p, style)
             styles[fid], hovers[fid] = st, hv
             geom = _lod(p.geometry, box, fine)
-            features.append({"type": "Feature", "id": fid, "geometry": json.loads(_geojson(geom)),
+            features.append({"type": "Feature", "id": fid, "geometry": json.loads(shapely.to_geojson(geom)),
                              "properties": {"tip": html.escape(p.name),
                                             "popup": _popup_html(p, has_counts, countries)}})
         dim = max(p.dim for p in places)
@@ -970,7 +983,10 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
             pane=pane,
         )
         m.add_child(layer)
-        m.kind_layers[kind if kind not in m.kind_layers else f"{kind} ({len(m.kind_layers)})"] = layer
+        key, k = kind, 2
+        while key in m.kind_layers:  # the same kind drawn again onto this map
+            key, k = f"{kind} ({k})", k + 1
+        m.kind_layers[key] = layer
         if kind not in known:
             shape = "point" if dim == 0 else "line" if dim == 1 else "area"
             legend.entries.append((label, colour, shape, hatch_id is not None))
@@ -995,11 +1011,6 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
         del m._children[c.get_name()]
     m.add_child(FitView(focus, max_zoom=9 if all_rows else 3))
     return m
-
-
-def _geojson(geom) -> str:
-
-    return shapely.to_geojson(geom)
 
 
 # ---------------------------------------------------------------------------------------------
