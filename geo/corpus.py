@@ -417,7 +417,7 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
             client.register_plugin(_plugin())
         except Exception as e:  # a worker without geo, or with an unreadable gazetteer
             raise GeoError(f"the Dask workers cannot load geo's gazetteer: {type(e).__name__}: {e}") from e
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
         futures = client.map(_parse_partition, parts, on_error=on_error, pure=False, key=[
             f"geo-partition-{i}-{os.getpid()}-{time.monotonic_ns()}" for i in range(len(parts))])
@@ -428,7 +428,13 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
         try:
             for fut in as_completed(futures):
                 i = index[fut.key]
-                pending[i] = r = fut.result()
+                try:
+                    r = fut.result()
+                except KilledWorker as e:  # a document crashed its worker process, every time it was tried
+                    if on_error == "raise":
+                        raise
+                    r = _lost_partition(parts[i], f"its worker process died: {e}")
+                pending[i] = r
                 fut.release()
                 docs += r.documents
                 _report(r, on_skip, bar, docs)
@@ -440,6 +446,19 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
             client.cancel([f for f in futures if not f.done()])
     finally:
         close()
+
+
+def _lost_partition(units: list[Unit], reason: str) -> _Part:
+    """A partition whose documents cannot be parsed: each of its inputs is reported as skipped."""
+    names = []
+    for u in units:
+        if u[0] == "text":
+            names.append(u[1])
+        elif u[0] == "file":
+            names.append(u[3])
+        else:
+            names.append(f"{u[4]}@{u[2]}-{u[3]}")
+    return _Part(_frame([]), [(n, f"partition skipped: {reason}") for n in names], 0)
 
 
 def _report(r: _Part, on_skip: Callable[[str, str], None] | None, bar: Any, docs: int) -> None:

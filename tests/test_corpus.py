@@ -194,6 +194,16 @@ def test_multiprocess_local_cluster(corpus: Path) -> None:
     assert len(parallel.attrs["skipped"]) == 4
 
 
+def test_a_lost_partition_is_reported(corpus: Path) -> None:
+    from geo.corpus import _lost_partition
+
+    [units] = plan_partitions(corpus, blocksize=10**9)
+    part = _lost_partition(units, "its worker process died")
+    assert len(part.mentions) == 0 and len(part.skipped) == len(units) == 5
+    assert part.skipped[0] == (str(corpus / "a.txt"), "partition skipped: its worker process died")
+    assert any(name.startswith(str(corpus / "docs.jsonl") + "@0-") for name, _ in part.skipped)
+
+
 def test_dask_collections(corpus: Path) -> None:
     local = _quiet(geoparse_corpus, corpus, scheduler="synchronous")
     frame = mentions_frame(corpus, blocksize=60)
