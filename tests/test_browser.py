@@ -43,10 +43,14 @@ ATTACK = (
 
 
 @pytest.fixture(scope="module")
-def example_page(tmp_path_factory):
+def example_map():
     doc = geo.geoparse(EXAMPLE.read_text(encoding="utf-8"))
-    m = geo.map_places(doc, title="Blinken pledges US support for Azerbaijan, Armenia peace process")
-    return geo.save_map(m, tmp_path_factory.mktemp("maps") / "example.html")
+    return geo.map_places(doc, title="Blinken pledges US support for Azerbaijan, Armenia peace process")
+
+
+@pytest.fixture(scope="module")
+def example_page(example_map, tmp_path_factory):
+    return geo.save_map(example_map, tmp_path_factory.mktemp("maps") / "example.html")
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +182,22 @@ def test_injected_markup_never_runs(browser, attack_page):
     assert browser.execute_script("return document.querySelectorAll('img, iframe, [onerror]').length") == 0
     assert browser.console_errors() == []
     assert browser.network_requests() == []
+
+
+def test_notebook_output_shows_the_map_offline(browser, example_map, tmp_path):
+    # What a notebook (and its nbconvert HTML export) holds: the map's _repr_html_ in a page.
+    page = tmp_path / "notebook.html"
+    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>notebook</title></head><body>"
+                    f"<div class='output'>{example_map._repr_html_()}</div></body></html>", encoding="utf-8")
+    loaded = browser.open_html(page)
+    assert loaded.console_errors == [] and loaded.network_requests == []
+    assert "Make this Notebook Trusted" not in browser.execute_script("return document.body.innerText")
+    browser.switch_to.frame(browser.find_element("css selector", "iframe"))
+    try:
+        WebDriverWait(browser.driver, 5).until(lambda d: d.execute_script(
+            "return typeof L !== 'undefined' && document.querySelectorAll('.leaflet-pane svg path').length > 100"))
+        drawn = browser.leaflet_layers()
+    finally:
+        browser.switch_to.default_content()
+    assert drawn["maps"] == 1 and drawn["circles"] == 3 and drawn["lines"] >= 1 and drawn["polygons"] >= 5
+    assert browser.console_errors() == [] and browser.network_requests() == []
