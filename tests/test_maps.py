@@ -6,13 +6,17 @@ import copy
 import os
 import re
 import time
+import warnings
+from html.parser import HTMLParser
 from pathlib import Path
 
 import folium
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import LineString, Point, Polygon
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import GeometryCollection, LineString, Point, Polygon
 
 import geo
 from geo import maps
@@ -117,17 +121,60 @@ def test_legend_and_attribution(example_map, example_html):
     assert "addAttribution" in example_html and "Natural Earth" in example_html
 
 
-def test_popups(example_map):
-    popups = {f["properties"]["tip"]: f["properties"]["popup"] for f in layer_features(example_map)["city"]}
+def test_popups(doc, example_map):
+    places = doc.places.set_index("name")
+    popups = {f["properties"]["tip"]: f["properties"]["popup"] for fs in layer_features(example_map).values()
+              for f in fs}
     baku = popups["Baku"]
     assert "City in Azerbaijan (AZ)" in baku
-    assert "Mentioned 2 times" in baku
+    assert f"Mentioned {places.loc['Baku', 'mentions']} times" in baku
     assert "Also called:" in baku and baku.count(",") < 12  # a few other names, not hundreds
-    assert baku.count("<li>") == 2 and "<mark>Baku</mark>" in baku
+    assert baku.count("<li>") == len(set(places.loc["Baku", "sentences"]))
     assert "between Yerevan and <mark>Baku</mark> is scheduled" in baku
-    country = {f["properties"]["tip"]: f["properties"]["popup"] for f in layer_features(example_map)["country"]}
-    assert "Mentioned 7 times" in country["Armenia"] or "Mentioned" in country["Armenia"]
-    assert "<mark>Armenia</mark>" in country["Armenia"]
+    armenia = popups["Armenia"]
+    assert f"Mentioned {places.loc['Armenia', 'mentions']} times" in armenia
+    assert "<mark>Armenia</mark>" in armenia
+    assert popups["Nagorno-Karabakh"].count("<li>") >= 1  # every place lists its sentences
+    for popup in popups.values():
+        assert popup.count("<li>") == popup.count("</li>") and "<mark>" in popup
+
+
+# Markup a popup may contain: geo's own tags, nothing from the text.
+ALLOWED_TAGS = {"div", "ol", "li", "mark"}
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.attrs: set[str] = set()
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.attrs.update(name for name, _ in attrs)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(name=st.text(min_size=1, max_size=30), sentence=st.text(max_size=80),
+       alias=st.text(alphabet="<>&\"'=/ abcjs:", min_size=1, max_size=20))
+def test_popup_markup_comes_only_from_geo(name, sentence, alias):
+    gdf = gpd.GeoDataFrame({"name": [name], "kind": ["<k>"], "sentences": [[sentence + " " + name]],
+                            "aliases": [[alias]]}, geometry=[Point(44.5, 40.2)], crs=4326)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = geo.map_places(gdf)
+    feature = next(iter(m.kind_layers.values())).data["features"][0]["properties"]
+    parsed = _Tags()
+    parsed.feed(feature["popup"])
+    assert parsed.tags <= ALLOWED_TAGS and parsed.attrs <= {"class"}
+    assert name.strip() in "".join(parsed.text) or not name.strip()
+    tip = _Tags()
+    tip.feed(feature["tip"])
+    assert tip.tags == set() and "".join(tip.text) == name
 
 
 def test_strings_are_escaped():
@@ -233,6 +280,16 @@ def test_plain_geodataframe_gets_defaults_and_is_not_mutated():
     assert line.style_function(line.data["features"][0])["color"] == "#123456"
     popup = line.data["features"][0]["properties"]["popup"]
     assert "Route" in popup and "Mentioned" not in popup  # no counts in a plain layer
+
+
+def test_missing_and_mixed_geometries():
+    gdf = gpd.GeoDataFrame({"name": ["a", "b", "c"], "kind": ["zone", "zone", "zone"]},
+                           geometry=[None, GeometryCollection([Point(45, 40), Polygon([(44, 39), (45, 39), (45, 40)])]),
+                                     Point(46, 40)], crs=4326)
+    with pytest.warns(UserWarning, match="1 places have no geometry"):
+        m = geo.map_places(gdf)
+    types = [f["geometry"]["type"] for f in m.kind_layers["zone"].data["features"]]
+    assert types == ["Polygon", "Point"]
 
 
 def test_document_places_frame_not_mutated_and_reprojected(doc):
