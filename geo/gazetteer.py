@@ -87,7 +87,10 @@ def fold(name: str) -> str:
     return " ".join(s.split())
 
 
-def surface_forms(name: str) -> set[str]:
+PHRASE_KINDS = ("region", "disputed", "corridor")
+
+
+def surface_forms(name: str, *, phrases: bool = False) -> set[str]:
     """How a name can stand in a text, letter-folded but with its case: the matcher's keys.
 
     >>> sorted(surface_forms("Nagorno-Karabakh"))
@@ -101,15 +104,17 @@ def surface_forms(name: str) -> set[str]:
         out.add(s.replace(" ", "-"))
     if s.startswith(("the ", "The ")):
         out.add(s[4:])
-    return {v for v in out if len(v) >= 2 and (v[0].isupper() or v[0].isdigit())}
+    return {v for v in out if len(v) >= 2 and (v[0].isupper() or v[0].isdigit() or phrases and " " in v)}
 
 
-def _surfaces(names: pd.DataFrame) -> pd.DataFrame:
+def _surfaces(names: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The matcher's keys. Curated regions may be lowercase phrases: "seven adjacent regions"."""
+    phrase_rows = set(np.flatnonzero(table["kind"].isin(PHRASE_KINDS).to_numpy()).tolist())
     rows, forms, types = [], [], []
     for name, row, typ in zip(names["name"].tolist(), names["row"].tolist(), names["type"].tolist()):
         if typ == 4:  # codes such as "US-TX" are for lookup, not for reading text
             continue
-        for f in surface_forms(name):
+        for f in surface_forms(name, phrases=row in phrase_rows):
             rows.append(row)
             forms.append(f)
             types.append(typ)
@@ -251,7 +256,7 @@ def _table_from_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
     nm["row"] = nm["row"].astype("int32")
     nm["type"] = nm["type"].astype("int8")
     nm = nm.reset_index(drop=True)
-    return table, nm, _surfaces(nm)
+    return table, nm, _surfaces(nm, table)
 
 
 def build_index(folder: Path | str) -> None:
@@ -482,7 +487,7 @@ class Gazetteer:
             table = pd.concat([self.table, rows], ignore_index=True)
             names = pd.concat([self.names, nm], ignore_index=True).sort_values(["key", "type", "row"],
                                                                                  kind="stable")
-            surfaces = pd.concat([self.surfaces, _surfaces(nm)], ignore_index=True)
+            surfaces = pd.concat([self.surfaces, _surfaces(nm, table)], ignore_index=True)
             surfaces = surfaces.sort_values(["surface", "type", "row"], kind="stable")
             self._set_tables(table, names.reset_index(drop=True), surfaces.reset_index(drop=True))
             if not hasattr(self, "_user_geoms"):

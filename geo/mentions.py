@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from geo.gazetteer import FOLD_TABLE, Gazetteer, load_gazetteer
+from geo.gazetteer import FOLD_TABLE, PHRASE_KINDS, Gazetteer, load_gazetteer
 
 __all__ = ["Span", "find_mentions", "matcher"]
 
@@ -265,7 +265,9 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     flags = set()
     first = span.text[0]
     if not (first.isupper() or first.isdigit()):
-        return None
+        kinds = gaz._table["kind"]
+        if " " not in span.text or not all(kinds[r] in PHRASE_KINDS for r, _ in span.candidates):
+            return None
     word_count = len(span.text.split())
     prev, _ = _prev_word(text, span.start)
     nxt = _next_word(text, span.end)
