@@ -20,6 +20,22 @@ GWN = SHARED / "eval" / "geowebnews.jsonl"
 PEER = SHARED / "eval" / "geotext_peer.py"
 EXAMPLE = ROOT / "notebooks" / "data" / "blinken-armenia-azerbaijan.txt"
 PYTHON = sys.executable
+#: Where results are written: bench/ of this tree, or of the tree that ran ``run_all.py --at REV``.
+OUT = Path(os.environ.get("GEO_BENCH_OUT", BENCH))
+
+
+def revision() -> str:
+    """The commit measured, and whether the working tree had changes."""
+    if os.environ.get("GEO_BENCH_REV"):
+        return os.environ["GEO_BENCH_REV"] + " (a clean snapshot: `bench/run_all.py --at`)"
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, cwd=ROOT, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" plus uncommitted changes in the working tree" if dirty else "")
 
 
 def gwn_texts() -> list[tuple[str, str]]:
@@ -73,7 +89,7 @@ def machine() -> dict[str, str]:
 
 def machine_md(m: dict[str, str] | None = None) -> str:
     m = m or machine()
-    return (f"- date: {m['date']}\n- machine: `nproc` = {m['nproc']}, CPU: {m['cpu']}, RAM: {m['memory']}\n"
+    return (f"- date: {m['date']}; commit {revision()}\n- machine: `nproc` = {m['nproc']}, CPU: {m['cpu']}, RAM: {m['memory']}\n"
             f"- Python {m['python']} on {m['platform']}\n"
             f"- load average when written: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1 / 5 / 15 min; "
             "other work on the machine slows the figures)\n")

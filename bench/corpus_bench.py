@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import BENCH, gwn_texts, machine_md, median_time, table  # noqa: E402
+from _util import OUT, gwn_texts, machine_md, median_time, table  # noqa: E402
 
 REPEAT = 10  # 200 GWN articles x 10 = 2,000 documents per run
 RUNS = 3
@@ -173,7 +173,7 @@ def markdown(r: dict) -> str:
 
 def main() -> dict:
     r = measure()
-    (BENCH / "CORPUS.md").write_text(markdown(r), encoding="utf-8")
+    (OUT / "CORPUS.md").write_text(markdown(r), encoding="utf-8")
     print(markdown(r))
     return r
 

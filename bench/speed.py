@@ -133,7 +133,7 @@ def _isolated(name: str, timeout: float = 600) -> dict:
     out = subprocess.run([PYTHON, __file__, "--one", name], capture_output=True, text=True, timeout=timeout,
                          cwd=ROOT, check=False)
     if out.returncode != 0:
-        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
+        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1][:200]}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
