@@ -1075,14 +1075,19 @@ _LOCAL = [
 # Files that only icon markers (folium.Icon) need: dropped when the map has none.
 _ICON_ONLY = re.compile(r"bootstrap|glyphicons|fontawesome|font-awesome|awesome-markers|awesome\.rotate", re.I)
 _LINK_TAG = re.compile(r'<script src="([^"]+)"></script>|<link rel="stylesheet" href="([^"]+)"\s*/?>')
+# Anything else that would load from the network. Text from the story cannot match: in the
+# page it is HTML-escaped inside JSON strings, where "<" is written \u003c and a quote \".
 _EXTERNAL = [
     re.compile(r"<(?:script|img|iframe|source|audio|video|embed|track|input)\b[^>]*?\bsrc\s*=\s*[\"']?\s*"
                r"((?:https?:)?//[^\"'\s>]+)", re.I),
     re.compile(r"<(?:link|object)\b[^>]*?\b(?:href|data)\s*=\s*[\"']?\s*((?:https?:)?//[^\"'\s>]+)", re.I),
-    re.compile(r"url\(\s*[\"']?\s*((?:https?:)?//[^\"')\s]+)", re.I),
-    re.compile(r"@import\s+[\"']((?:https?:)?//[^\"']+)", re.I),
-    re.compile(r"\$\.ajax\(\s*\"((?:https?:)?//[^\"]+)\"", re.I),
+    re.compile(r"\$\.ajax\(\s*\"((?:https?:)?//[^\"]+)\"", re.I),  # GeoJson(embed=False)
+    re.compile(r"L\.(?:imageOverlay|videoOverlay)\(\s*\"((?:https?:)?//[^\"]+)\"", re.I),
+    re.compile(r"\"(?:iconUrl|iconRetinaUrl|shadowUrl)\"\s*:\s*\"((?:https?:)?//[^\"]+)\"", re.I),
 ]
+# In stylesheets (style elements and attributes) only.
+_CSS_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style>|\bstyle\s*=\s*\"([^\"]*)\"", re.I | re.S)
+_CSS_EXTERNAL = re.compile(r"(?:url\(\s*[\"']?\s*|@import\s+[\"']?)((?:https?:)?//[^\"')\s;]+)", re.I)
 
 
 def _render(m: Any) -> str:
@@ -1144,6 +1149,8 @@ def standalone_html(m: Any) -> str:
     page = _LINK_TAG.sub(replace, page)
     for pattern in _EXTERNAL:
         missing.extend(mt.group(1) for mt in pattern.finditer(page))
+    for block in _CSS_BLOCK.finditer(page):
+        missing.extend(mt.group(1) for mt in _CSS_EXTERNAL.finditer(block.group(1) or block.group(2) or ""))
     if missing:
         hint = " (folium.Icon markers need Bootstrap and Font Awesome from a CDN: use CircleMarker)" if icons else ""
         raise OfflineAssetError("the page would load from the network, and geo has no local copy of: "

@@ -378,6 +378,19 @@ def test_icon_markers_fail_loudly_and_write_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_urls_in_the_story_are_text_but_remote_overlays_fail(tmp_path):
+    gdf = gpd.GeoDataFrame({"name": ["Baku"], "kind": ["city"],
+                            "sentences": [["See https://example.com/a.png and url(https://example.com/b.png)."]]},
+                           geometry=[Point(49.9, 40.4)], crs=4326)
+    page = geo.save_map(geo.map_places(gdf), tmp_path / "ok.html").read_text(encoding="utf-8")
+    assert "https://example.com/a.png" in page
+    m = geo.map_places(gdf)
+    folium.raster_layers.ImageOverlay("https://example.com/overlay.png", bounds=[[40, 49], [41, 50]]).add_to(m)
+    with pytest.raises(maps.OfflineAssetError, match="overlay.png"):
+        geo.save_map(m, tmp_path / "overlay.html")
+    assert not (tmp_path / "overlay.html").exists()
+
+
 def test_save_is_atomic(example_map, tmp_path, monkeypatch):
     target = tmp_path / "map.html"
     target.write_text("old", encoding="utf-8")
