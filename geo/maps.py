@@ -128,13 +128,11 @@ def _places_frame(data: Any) -> tuple[gpd.GeoDataFrame, Any]:
 
 
 def _text(v: Any, default: str = "") -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    """``v`` as a string; ``default`` for None, NaN and pandas' NA."""
+    import pandas as pd
+
+    if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
         return default
-    try:
-        if v != v:  # pandas NA and friends
-            return default
-    except (TypeError, ValueError):
-        pass
     return str(v)
 
 
@@ -785,6 +783,10 @@ class PlacesMap(folium.Map):
     ``geo.save_map``; it loads no Bootstrap, Font Awesome or awesome-markers (use circle
     markers). ``kind_layers`` maps each kind to its ``folium.GeoJson`` layer;
     ``focus_bounds`` and ``all_bounds`` are the opening view and the box of every place.
+
+    >>> m = PlacesMap()
+    >>> [name for name, _ in m.default_js], [name for name, _ in folium.Map.default_js][2:]
+    (['leaflet', 'jquery'], ['bootstrap', 'awesome_markers'])
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
