@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import unicodedata
@@ -71,6 +72,7 @@ def _fold_table() -> dict[int, str]:
 FOLD_TABLE = _fold_table()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(name: str) -> str:
     """The lookup key of a name: no accents, case or punctuation differences.
 
