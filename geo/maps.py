@@ -475,7 +475,8 @@ def _lod(g, box: tuple[float, float, float, float], fine: float):
                 continue
             rings.append(xy)
         if rings:
-            polygons.append(shapely.polygons(rings[0], holes=rings[1:] or None))
+            holes = [shapely.linearrings(h) for h in rings[1:]] or None  # holes differ in length
+            polygons.append(shapely.polygons(rings[0], holes=holes))
     if not polygons:
         return shapely.simplify(g, fine, preserve_topology=True)
     return _round(shapely.multipolygons(polygons) if len(polygons) > 1 else polygons[0], fine_dec)
@@ -800,7 +801,8 @@ class PlacesMap(folium.Map):
         self.all_bounds: Bounds | None = None
 
     def _repr_html_(self, **kwargs: Any) -> str:
-        return notebook_html(self)
+        value, unit = self.height
+        return notebook_html(self, height=f"{value:g}px" if unit == "px" else "480px")
 
     def save(self, outfile: Any, close_file: bool = True, **kwargs: Any) -> None:
         """Write the self-contained page (to a path atomically, or to an open file)."""

@@ -445,3 +445,9 @@ def test_building_the_example_map_is_fast(doc):
 def test_geo_exports():
     assert geo.map_places is maps.map_places and geo.save_map is maps.save_map
     assert os.path.basename(maps.__file__) == "maps.py"
+
+
+def test_polygons_with_several_holes_of_different_lengths_draw():
+    # Armenia holds Azerbaijani exclaves: its outline has holes of different lengths.
+    m = geo.map_places(geo.geoparse("Protests in Batumi. Talks in Yerevan, Armenia."))
+    assert "Armenia" in m.get_root().render()
