@@ -37,8 +37,9 @@ def summary(s: dict, c: dict) -> str:
         note, est = corpus_bench.estimate(c)
         at32 = next((r for r in est if r[0] == 32), est[-1])
         lines.append(f"- `geo corpus`: {w1['docs_s']:.0f} docs/s on 1 Dask worker, {w2['docs_s']:.0f} on 2 "
-                     f"(this machine has {machine()['nproc']} cores); {w2['rss_after_mb']:.0f} MB RSS per worker; "
-                     f"cluster start with the gazetteer loaded on every worker {w2['startup_s']:.1f} s.")
+                     f"(wall clock on {machine()['nproc']} shared cores; {w1['docs_per_cpu_s']:.0f} docs per worker "
+                     f"CPU-second); {w2['rss_after_mb']:.0f} MB RSS per worker; cluster start with the gazetteer "
+                     f"loaded on every worker {w2['startup_s']:.1f} s.")
         lines.append(f"- 1M articles: about {at32[2]} on 32 workers ({note}; see Corpus below).")
     cs = s["cold_start"]
     lines.append(f"- Cold start `import geo; geo.geoparse(...)` {cs['ours_s']:.2f} s vs `import geopandas` "

@@ -36,8 +36,11 @@ def _m_throughput() -> dict:
 
     geo.geoparse("Talks in Baku")
     geotext_peer.geoparse("Talks in Baku")
-    ours, ours_all = median_time(lambda: [geo.geoparse(t) for t in texts], RUNS)
-    peer, peer_all = median_time(lambda: [geotext_peer.geoparse(t) for t in texts], RUNS)
+    ours_all, peer_all = [], []
+    for _ in range(RUNS):  # interleaved, so that both see the same load on the machine
+        ours_all.append(median_time(lambda: [geo.geoparse(t) for t in texts], 1)[0])
+        peer_all.append(median_time(lambda: [geotext_peer.geoparse(t) for t in texts], 1)[0])
+    ours, peer = statistics.median(ours_all), statistics.median(peer_all)
     return {"docs": len(texts), "ours_docs_s": len(texts) / ours, "peer_docs_s": len(texts) / peer,
             "ours_runs": ours_all, "peer_runs": peer_all}
 
@@ -150,12 +153,21 @@ def _wall(args: list[str], runs: int = RUNS) -> tuple[float, list[float], str]:
 
 
 def cold_start() -> dict:
-    ours, ours_all, e1 = _wall([PYTHON, "-c", "import geo; geo.geoparse('Talks in Baku')"])
-    ref, ref_all, e2 = _wall([PYTHON, "-c", "import geopandas"])
-    peer, _, _ = _wall([PYTHON, "-c", f"import sys; sys.path.insert(0, {str(PEER.parent)!r}); import geotext_peer; "
-                                      "geotext_peer.geoparse('Talks in Baku')"], 3)
-    return {"ours_s": ours, "geopandas_s": ref, "peer_s": peer, "ours_runs": ours_all, "geopandas_runs": ref_all,
-            "error": e1 or e2}
+    """Fresh processes, interleaved (geo, geopandas, peer, geo, ...) so that all see the same load."""
+    cmds = {"ours": [PYTHON, "-c", "import geo; geo.geoparse('Talks in Baku')"],
+            "geopandas": [PYTHON, "-c", "import geopandas"],
+            "peer": [PYTHON, "-c", f"import sys; sys.path.insert(0, {str(PEER.parent)!r}); import geotext_peer; "
+                                   "geotext_peer.geoparse('Talks in Baku')"]}
+    runs: dict[str, list[float]] = {k: [] for k in cmds}
+    err = ""
+    for _ in range(RUNS):
+        for k, cmd in cmds.items():
+            _, t, e = _wall(cmd, 1)
+            runs[k] += t
+            err = err or e
+    return {"ours_s": statistics.median(runs["ours"]), "geopandas_s": statistics.median(runs["geopandas"]),
+            "peer_s": statistics.median(runs["peer"]), "ours_runs": runs["ours"],
+            "geopandas_runs": runs["geopandas"], "error": err}
 
 
 def geo_map_command() -> dict:
