@@ -297,43 +297,36 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
             group_a[k][a] += v
     near = _nearness(t, base, anchors, key_of)
 
-    evidence: dict[int, list[dict]] = {}
+    evidence: dict[int, list[tuple]] = {}
     scores: list[dict[int, float]] = []
     for i in range(len(spans)):
         sc, ev = {}, []
         gc, ga = group_c[key_of[i]], group_a[key_of[i]]
         own_c = sum(gc.values())
+        others = all_c - own_c
+        qrow = max(base[quals[i]].items(), key=lambda kv: kv[1])[0] if i in quals else -1
         for row, p in base[i].items():
             cc, a1 = countries[row], admin1s[row]
             c_other = max(0.0, total_c.get(cc, 0.0) - gc.get(cc, 0.0)) if cc else 0.0
             a_other = max(0.0, total_a.get(a1, 0.0) - ga.get(a1, 0.0)) if a1 else 0.0
-            others = all_c - own_c
             share = c_other / others if others else 0.0
             prox = near.get((i, row), 0.0)
             ctx = 2.0 * min(1.0, c_other) + 2.0 * share + 2.5 * min(1.0, a_other) + prox
             if others >= 3 and not c_other and kinds[row] == "country":
                 ctx -= 1.5  # a country nothing else in the text is in, among many mentions elsewhere
-            notes = []
-            if c_other:
-                notes.append(f"{c_other:.1f} other mentions in {cc} ({share:.0%})")
-            if a_other:
-                notes.append(f"{a_other:.1f} other mentions in {a1}")
-            if prox:
-                notes.append(f"near other places (+{prox:.1f})")
             q = 0.0
-            if i in quals:
-                qrow = max(base[quals[i]].items(), key=lambda kv: kv[1])[0]
-                if qrow == row or (kinds[qrow] in ("admin1", "admin2") and admin1s[qrow] and admin1s[qrow] == a1) \
-                        or (kinds[qrow] == "country" and countries[qrow] == cc) \
-                        or (kinds[qrow] == "city" and cc == countries[qrow] and kinds[row] == "city"
-                            and _near(t, row, qrow)):
-                    q = 8.0
-                    notes.append(f"qualified by {spans[quals[i]].text!r}")
+            if qrow >= 0 and (qrow == row or (kinds[qrow] in ("admin1", "admin2") and admin1s[qrow]
+                                              and admin1s[qrow] == a1)
+                              or (kinds[qrow] == "country" and countries[qrow] == cc)
+                              or (kinds[qrow] == "city" and cc == countries[qrow] and kinds[row] == "city"
+                                  and _near(t, row, qrow))):
+                q = 8.0
             sc[row] = p + ctx + q
-            ev.append(dict(row=row, prior=p, context=ctx, qualifier=q, notes=notes))
+            # The evidence behind the score, put into words only when explain() asks.
+            ev.append((row, p, ctx, q, c_other, share, a_other, prox, spans[quals[i]].text if q else None))
         scores.append(sc)
         evidence[i] = ev
-    for i in [i for i in quals if not any(e["qualifier"] for e in evidence[i])]:
+    for i in [i for i in quals if not any(e[3] for e in evidence[i])]:
         del quals[i]  # "Yerevan, Baku": a list, not a qualifier
 
     # 3. One sense per name: unqualified spans of one name share the best summed score.
@@ -421,16 +414,24 @@ def _near(t: dict, a: int, b: int, km: float = 60.0) -> bool:
 
 def _evidence_rows(gaz: Gazetteer, raw: tuple) -> list[dict]:
     evidence, types, sense, cues, chosen = raw
-    return [_evidence_row(gaz, e, types[e["row"]], sense.get(e["row"], 0.0), cues, chosen) for e in evidence]
+    return [_evidence_row(gaz, e, types[e[0]], sense.get(e[0], 0.0), cues, chosen) for e in evidence]
 
 
-def _evidence_row(gaz: Gazetteer, e: dict, name_type: int, sense: float, cues: dict, chosen: int) -> dict:
+def _evidence_row(gaz: Gazetteer, e: tuple, name_type: int, sense: float, cues: dict, chosen: int) -> dict:
     from geo.gazetteer import NAME_TYPES
 
     t = gaz._table
-    row = e["row"]
+    row, prior_, context, qualifier, c_other, share, a_other, prox, qual_text = e
     cue = cues.get(t["kind"][row], 0.0)
-    notes = list(e["notes"])
+    notes = []
+    if c_other:
+        notes.append(f"{c_other:.1f} other mentions in {t['country'][row]} ({share:.0%})")
+    if a_other:
+        notes.append(f"{a_other:.1f} other mentions in {t['admin1'][row]}")
+    if prox:
+        notes.append(f"near other places (+{prox:.1f})")
+    if qual_text:
+        notes.append(f"qualified by {qual_text!r}")
     if cue:
         notes.append("a word beside it names its kind")
     if sense:
@@ -439,6 +440,6 @@ def _evidence_row(gaz: Gazetteer, e: dict, name_type: int, sense: float, cues: d
         notes.append("chosen")
     return dict(id=t["id"][row], name=t["name"][row], kind=t["kind"][row], country=t["country"][row],
                 population=int(t["population"][row]), name_type=NAME_TYPES[name_type],
-                prior=round(e["prior"] - cue, 2), context=round(e["context"], 2), qualifier=e["qualifier"],
-                cue=cue, sense=sense, score=round(e["prior"] + e["context"] + e["qualifier"] + sense, 2),
+                prior=round(prior_ - cue, 2), context=round(context, 2), qualifier=qualifier,
+                cue=cue, sense=sense, score=round(prior_ + context + qualifier + sense, 2),
                 evidence="; ".join(notes))
