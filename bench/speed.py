@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _util import EXAMPLE, GWN, PEER, PYTHON, ROOT, table  # noqa: E402
 
-RUNS = 5
+RUNS = 7
 
 
 # -- measurements, each run in a fresh interpreter by ``_isolated`` -------------------------------------
@@ -36,13 +36,20 @@ def _m_throughput() -> dict:
 
     geo.geoparse("Talks in Baku")
     geotext_peer.geoparse("Talks in Baku")
-    ours_all, peer_all = [], []
+    def cpu_time(fn) -> float:  # CPU seconds: what other work on a shared machine changes least
+        t0 = time.process_time()
+        fn()
+        return time.process_time() - t0
+
+    ours_all, peer_all, ours_wall = [], [], []
     for _ in range(RUNS):  # interleaved, so that both see the same load on the machine
-        ours_all.append(median_time(lambda: [geo.geoparse(t) for t in texts], 1)[0])
-        peer_all.append(median_time(lambda: [geotext_peer.geoparse(t) for t in texts], 1)[0])
+        ours_all.append(cpu_time(lambda: [geo.geoparse(t) for t in texts]))
+        peer_all.append(cpu_time(lambda: [geotext_peer.geoparse(t) for t in texts]))
+        ours_wall.append(median_time(lambda: [geo.geoparse(t) for t in texts], 1)[0])
     ours, peer = statistics.median(ours_all), statistics.median(peer_all)
     return {"docs": len(texts), "ours_docs_s": len(texts) / ours, "peer_docs_s": len(texts) / peer,
-            "ours_runs": ours_all, "peer_runs": peer_all}
+            "ours_wall_docs_s": len(texts) / statistics.median(ours_wall), "ours_runs": ours_all,
+            "peer_runs": peer_all}
 
 
 def _m_corpus_peak() -> dict:
@@ -205,7 +212,8 @@ def rows(r: dict) -> list[list[str]]:
     t = r["throughput"]
     if not t.get("error"):
         ratio = t["ours_docs_s"] / t["peer_docs_s"]
-        out.append(["geoparse throughput, GeoWebNews (warm)", f"{t['ours_docs_s']:.0f} docs/s",
+        out.append(["geoparse throughput, GeoWebNews (warm), per CPU-second",
+                    f"{t['ours_docs_s']:.0f} docs/s ({t['ours_wall_docs_s']:.0f} wall clock)",
                     f"geotext peer {t['peer_docs_s']:.0f} docs/s", f"{ratio:.2f}x", ">= 1.0x", _ok(ratio >= 1.0)])
     c = r["cold_start"]
     ratio = c["ours_s"] / c["geopandas_s"]
