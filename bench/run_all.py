@@ -29,7 +29,7 @@ def summary(s: dict, c: dict) -> str:
     lines = []
     t = s["throughput"]
     if not t.get("error"):
-        lines.append(f"- `geo.geoparse`: {t['ours_docs_s']:.0f} docs/s on GeoWebNews, one core, vs "
+        lines.append(f"- `geo.geoparse`: {t['ours_docs_s']:.0f} docs per CPU-second on GeoWebNews, vs "
                      f"{t['peer_docs_s']:.0f} for the geotext peer ({t['ours_docs_s'] / t['peer_docs_s']:.2f}x; "
                      "target >= 1.0x).")
     w1, w2 = c.get("w1"), c.get("w2")
