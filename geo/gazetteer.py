@@ -106,6 +106,8 @@ def surface_forms(name: str, *, phrases: bool = False) -> set[str]:
         out.add(s.replace(" ", "-"))
     if s.startswith(("the ", "The ")):
         out.add(s[4:])
+    if s.isupper() and s.isalpha() and len(s) >= 4:
+        out.add(s.capitalize())  # the matcher reads all-caps words in title case: "DPRK" as "Dprk"
     return {v for v in out if len(v) >= 2 and (v[0].isupper() or v[0].isdigit() or phrases and " " in v)}
 
 
@@ -375,9 +377,14 @@ class Gazetteer:
     def _aliases(self, row: int) -> tuple[str, ...]:
         with self._lock:
             if self._alias_rows is None:
-                nm = self.names[self.names["type"] > 0]
-                self._alias_rows = {int(r): tuple(dict.fromkeys(g)) for r, g in nm.groupby("row")["name"]}
-        return self._alias_rows.get(row, ())
+                rows = self.names["row"].to_numpy()
+                order = np.argsort(rows, kind="stable")
+                self._alias_rows = (rows[order], order)
+        sorted_rows, order = self._alias_rows
+        i, j = np.searchsorted(sorted_rows, row, "left"), np.searchsorted(sorted_rows, row, "right")
+        names, types = self.names["name"].to_numpy(), self.names["type"].to_numpy()
+        picked = [names[k] for k in order[i:j] if types[k] in (1, 2)]  # aliases and abbreviations
+        return tuple(dict.fromkeys(n for n in picked if n != self._table["name"][row]))
 
     # -- geometry ---------------------------------------------------------------------------
     def _geometry(self, row: int):

@@ -249,8 +249,8 @@ def build_countries(ne0: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
                          precision="NE 10m, simplified 0.01 deg"))
         geoms.append(r.geometry)
         for alias in {r.NAME, r.NAME_LONG, r.FORMAL_EN, r.NAME_SORT, r.ADMIN, r.BRK_NAME, r.GEOUNIT,
-                      r.SUBUNIT, r.NAME_CIAWF, *(str(r.NAME_ALT or "").split("|"))}:
-            if alias and isinstance(alias, str) and usable_alias(alias, name):
+                      r.SUBUNIT, r.NAME_CIAWF, *(r.NAME_ALT.split("|") if isinstance(r.NAME_ALT, str) else [])}:
+            if alias and isinstance(alias, str) and alias != "nan" and usable_alias(alias, name):
                 names.append((fid, alias, "alias"))
     return frame(rows, geoms)
 
@@ -269,7 +269,7 @@ def build_admin1(ne1: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
         name = fix.get("name", r.name)
         aliases = set(fix.get("aliases", []))
         if not fix:
-            aliases |= {r.name_en, r.gn_name, r.woe_name, *str(r.name_alt or "").split("|")}
+            aliases |= {r.name_en, r.gn_name, r.woe_name, *(r.name_alt.split("|") if isinstance(r.name_alt, str) else [])}
             if r.name != name:
                 aliases.add(r.name)
         fid = f"admin1:{code}"
