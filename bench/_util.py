@@ -56,15 +56,6 @@ def median_time(fn: Callable[[], object], runs: int = 5) -> tuple[float, list[fl
     return statistics.median(times), times
 
 
-def run_python(code: str, *, timeout: float = 300) -> dict:
-    """Run ``code`` in a fresh interpreter; it prints one JSON object as its last line."""
-    out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                         check=False)
-    if out.returncode != 0:
-        raise RuntimeError(f"bench subprocess failed ({out.returncode}):\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def machine() -> dict[str, str]:
     cpu = "unknown"
     try:
