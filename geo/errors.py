@@ -1,6 +1,6 @@
 """Errors raised by geo: one root, each also a builtin so callers can catch either."""
 
-__all__ = ["GazetteerError", "GeoError", "InputError"]
+__all__ = ["GazetteerError", "GeoError", "InputError", "OfflineAssetError"]
 
 
 class GeoError(Exception):
@@ -13,3 +13,7 @@ class GazetteerError(GeoError, OSError):
 
 class InputError(GeoError, ValueError):
     """The input text or file cannot be used; the message says why."""
+
+
+class OfflineAssetError(GeoError, ValueError):
+    """A map page would load something from the network and geo has no local copy of it."""

@@ -37,7 +37,7 @@ from branca.element import MacroElement
 from folium.map import CustomPane, FitBounds, Icon, Layer
 from folium.template import Template
 
-from geo.errors import GeoError, InputError
+from geo.errors import InputError, OfflineAssetError
 
 __all__ = [
     "KIND_STYLES",
@@ -89,10 +89,6 @@ STYLE_KEYS = ("colors", "fill_opacity", "weight", "radius", "width", "height", "
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\(\s*[\d.%\s,]+\)")
 _SIZE = re.compile(r"\d+(\.\d+)?(px|%|em|rem|vh|vw)")
-
-
-class OfflineAssetError(GeoError, ValueError):
-    """The page would load something from the network and geo has no local copy of it."""
 
 
 # ---------------------------------------------------------------------------------------------
