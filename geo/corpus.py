@@ -258,14 +258,24 @@ def _read_units(units: list[Unit]) -> Iterator[tuple[str, Any, str | None]]:
 
 
 # -- the work of one partition ----------------------------------------------------------------------
-def _warm() -> None:
+def _gazetteer(shapes: str | None):
+    """The gazetteer of ``shapes`` (a folder), or None for the bundled one; cached per process."""
+    if shapes is None:
+        return None
+    from geo.gazetteer import load_gazetteer
+
+    return load_gazetteer(shapes)
+
+
+def _warm(shapes: str | None = None) -> None:
     """Load the gazetteer and build the name matcher in this process (once; cached)."""
     from geo.resolve import geoparse
 
-    geoparse("Baku")
+    geoparse("Baku", gazetteer=_gazetteer(shapes))
 
 
-def _parse_doc(doc_id: str, text: Any, error: str | None, on_error: str) -> tuple[list[tuple], str | None]:
+def _parse_doc(doc_id: str, text: Any, error: str | None, on_error: str,
+               shapes: str | None = None) -> tuple[list[tuple], str | None]:
     from geo.resolve import geoparse
 
     if error is None and not isinstance(text, str):
@@ -275,7 +285,7 @@ def _parse_doc(doc_id: str, text: Any, error: str | None, on_error: str) -> tupl
             raise InputError(f"document {doc_id}: {error}")
         return [], error
     try:
-        doc = geoparse(text)
+        doc = geoparse(text, gazetteer=_gazetteer(shapes))
     except Exception as e:  # any failure of one document is that document's, reported by the caller
         if on_error == "raise":
             raise
@@ -312,31 +322,31 @@ class _Part:
     documents: int
 
 
-def _parse_partition(units: list[Unit], on_error: str = "skip") -> _Part:
+def _parse_partition(units: list[Unit], on_error: str = "skip", shapes: str | None = None) -> _Part:
     """Geoparse the documents of one partition (runs on a worker)."""
     rows: list[tuple] = []
     skipped: list[tuple[str, str]] = []
     n = 0
     for doc_id, text, error in _read_units(units):
         n += 1
-        r, err = _parse_doc(doc_id, text, error, on_error)
+        r, err = _parse_doc(doc_id, text, error, on_error, shapes)
         if err is not None:
             skipped.append((doc_id, err))
         rows += r
     return _Part(_frame(rows), skipped, n)
 
 
-def _parse_docs(units: list[Unit], on_error: str = "skip") -> list[dict]:
+def _parse_docs(units: list[Unit], on_error: str = "skip", shapes: str | None = None) -> list[dict]:
     out = []
     for doc_id, text, error in _read_units(units):
-        rows, err = _parse_doc(doc_id, text, error, on_error)
+        rows, err = _parse_doc(doc_id, text, error, on_error, shapes)
         out.append({"doc_id": doc_id, "mentions": [dict(zip(MENTION_COLUMNS + ["lon", "lat"], r, strict=True)) for r in rows],
                     "error": err})
     return out
 
 
 # -- running on Dask ---------------------------------------------------------------------------
-def _plugin():
+def _plugin(shapes: str | None = None):
     from distributed import WorkerPlugin
 
     class GazetteerPlugin(WorkerPlugin):
@@ -344,10 +354,13 @@ def _plugin():
 
         name = "geo-gazetteer"
 
-        def setup(self, worker) -> None:
-            _warm()
+        def __init__(self, shapes: str | None) -> None:
+            self.shapes = shapes
 
-    return GazetteerPlugin()
+        def setup(self, worker) -> None:
+            _warm(self.shapes)
+
+    return GazetteerPlugin(shapes)
 
 
 def _client(scheduler: Any, workers: int | None):
@@ -384,9 +397,19 @@ def _client(scheduler: Any, workers: int | None):
                      f"or a distributed.Client, not {scheduler!r}")
 
 
+def _shapes(shapes: str | os.PathLike | None) -> str | None:
+    """An absolute gazetteer folder (workers may have another working directory), checked here."""
+    if shapes is None:
+        return None
+    p = Path(shapes).resolve()
+    if not p.is_dir():
+        raise InputError(f"gazetteer folder {shapes} does not exist")
+    return str(p)
+
+
 def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on_error: str,
          paths_only: bool = False, blocksize: int | None = None,
-         on_skip: Callable[[str, str], None] | None = None) -> Iterator[_Part]:
+         on_skip: Callable[[str, str], None] | None = None, shapes: str | None = None) -> Iterator[_Part]:
     """The partitions' results, in input order, as they complete."""
     if on_error not in ("skip", "raise"):
         raise InputError(f"on_error must be 'skip' or 'raise', not {on_error!r}")
@@ -401,7 +424,7 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
         bar = tqdm(total=len(parts), unit="part", disable=not progress, file=sys.stderr)
         docs = 0
         for p in parts:
-            r = _parse_partition(p, on_error)
+            r = _parse_partition(p, on_error, shapes)
             docs += r.documents
             _report(r, on_skip, bar, docs)
             yield r
@@ -414,12 +437,12 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
         if not parts:
             return
         try:
-            client.register_plugin(_plugin())
+            client.register_plugin(_plugin(shapes))
         except Exception as e:  # a worker without geo, or with an unreadable gazetteer
             raise GeoError(f"the Dask workers cannot load geo's gazetteer: {type(e).__name__}: {e}") from e
         from distributed import KilledWorker, as_completed
 
-        futures = client.map(_parse_partition, parts, on_error=on_error, pure=False, key=[
+        futures = client.map(_parse_partition, parts, on_error=on_error, shapes=shapes, pure=False, key=[
             f"geo-partition-{i}-{os.getpid()}-{time.monotonic_ns()}" for i in range(len(parts))])
         index = {f.key: i for i, f in enumerate(futures)}
         pending: dict[int, _Part] = {}
@@ -549,8 +572,8 @@ def summarise_places(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int | None = None,
-                    progress: bool = False, on_error: str = "skip",
-                    blocksize: int | None = None) -> gpd.GeoDataFrame:
+                    progress: bool = False, on_error: str = "skip", blocksize: int | None = None,
+                    shapes: str | os.PathLike | None = None) -> gpd.GeoDataFrame:
     """Geoparse a corpus in parallel: one row per mention, in EPSG:4326.
 
     ``paths_or_texts`` is a folder, glob, file or text, or a list of them; a ``dict`` of
@@ -568,6 +591,7 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
     and ``geometry``, the place's representative point. With ``on_error="skip"`` bad documents
     are skipped with a warning and listed in ``gdf.attrs["skipped"]`` as ``(doc_id, reason)``;
     ``gdf.attrs["documents"]`` counts the documents read. ``on_error="raise"`` stops at the first.
+    ``shapes`` is a gazetteer folder to use instead of the bundled one (``geo --shapes``).
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True):
@@ -579,7 +603,7 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
 
     frames, skipped, docs = [], [], 0
     for r in _run(paths_or_texts, scheduler=scheduler, workers=workers, progress=progress, on_error=on_error,
-                  blocksize=blocksize):
+                  blocksize=blocksize, shapes=_shapes(shapes)):
         frames.append(r.mentions)
         skipped += r.skipped
         docs += r.documents
@@ -594,7 +618,8 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
 
 
 # -- Dask collections ---------------------------------------------------------------------------
-def mentions_bag(paths_or_texts: Any, *, blocksize: int | None = None, on_error: str = "skip") -> dask.bag.Bag:
+def mentions_bag(paths_or_texts: Any, *, blocksize: int | None = None, on_error: str = "skip",
+                 shapes: str | os.PathLike | None = None) -> dask.bag.Bag:
     """A lazy ``dask.bag`` with one record per document, for corpora larger than memory.
 
     Each record is ``{"doc_id", "mentions": [row dicts with lon/lat], "error": None or reason}``.
@@ -612,15 +637,17 @@ def mentions_bag(paths_or_texts: Any, *, blocksize: int | None = None, on_error:
     parts = plan_partitions(paths_or_texts, blocksize=blocksize)
     if not parts:
         return db.from_sequence([], npartitions=1)
+    folder = _shapes(shapes)
     return db.from_sequence(parts, npartitions=len(parts)).map_partitions(
-        lambda ps: [d for units in ps for d in _parse_docs(units, on_error)])
+        lambda ps: [d for units in ps for d in _parse_docs(units, on_error, folder)])
 
 
-def _mentions_part(units: list[Unit]) -> pd.DataFrame:
-    return _parse_partition(units, "skip").mentions
+def _mentions_part(units: list[Unit], shapes: str | None = None) -> pd.DataFrame:
+    return _parse_partition(units, "skip", shapes).mentions
 
 
-def mentions_frame(paths_or_texts: Any, *, blocksize: int | None = None) -> dask.dataframe.DataFrame:
+def mentions_frame(paths_or_texts: Any, *, blocksize: int | None = None,
+                   shapes: str | os.PathLike | None = None) -> dask.dataframe.DataFrame:
     """A lazy ``dask.dataframe`` of mention rows (``lon``/``lat`` columns, no geometry).
 
     Bad documents yield no rows; use ``mentions_bag`` to see why they failed. Write it with
@@ -633,7 +660,7 @@ def mentions_frame(paths_or_texts: Any, *, blocksize: int | None = None) -> dask
     import dask.dataframe as dd
 
     parts = plan_partitions(paths_or_texts, blocksize=blocksize) or [[]]
-    return dd.from_map(_mentions_part, parts, meta=_frame([]), enforce_metadata=False)
+    return dd.from_map(_mentions_part, parts, shapes=_shapes(shapes), meta=_frame([]), enforce_metadata=False)
 
 
 # -- GeoParquet, written as partitions arrive ---------------------------------------------------
@@ -735,12 +762,14 @@ def places_path_for(output: str | os.PathLike) -> Path:
 
 def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.PathLike | None = None,
                  scheduler: Any = None, workers: int | None = None, progress: bool = False,
-                 on_skip: Callable[[str, str], None] | None = None, blocksize: int | None = None) -> CorpusRun:
+                 on_skip: Callable[[str, str], None] | None = None, blocksize: int | None = None,
+                 shapes: str | os.PathLike | None = None) -> CorpusRun:
     """Geoparse a corpus into GeoParquet files, streaming: memory holds partitions, not the corpus.
 
     ``output`` gets one row per mention; ``places`` (default ``<stem>.places.parquet``) one
     row per place: ``place_id, name, kind, country, admin1, mentions, documents, geometry``.
-    Bad documents are skipped; ``on_skip(doc_id, reason)`` hears of each.
+    Bad documents are skipped; ``on_skip(doc_id, reason)`` hears of each. The other
+    arguments are those of ``geoparse_corpus``.
 
     >>> import tempfile, geopandas
     >>> out = Path(tempfile.mkdtemp()) / "m.parquet"
@@ -751,6 +780,7 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
     0
     """
     output = Path(output)
+    shapes = _shapes(shapes)
     places_out = Path(places) if places is not None else places_path_for(output)
     if places_out.resolve() == output.resolve():
         raise InputError(f"the places file would overwrite the mentions file {output}")
@@ -763,7 +793,7 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
     summaries = []
     try:
         for r in _run(paths, scheduler=scheduler, workers=workers, progress=progress, on_error="skip",
-                      paths_only=False, blocksize=blocksize, on_skip=on_skip):
+                      paths_only=False, blocksize=blocksize, on_skip=on_skip, shapes=shapes):
             sink.write(r.mentions)
             summaries.append(_summary_frame(r.mentions))
             run.documents += r.documents
@@ -854,13 +884,15 @@ def _legend(vmax: float, title: str):
 
 
 def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = None,
-                  title: str | None = None) -> folium.Map:
+                  title: str | None = None, gazetteer: Any = None) -> folium.Map:
     """An aggregate map of a corpus: mentions by country and by admin-1 region, top places as circles.
 
     ``data`` is a mention table (``geoparse_corpus``) or a place summary (``summarise_places``).
     Countries and first-level regions are shaded, on one log scale, by the mentions of the
     places in them; the ``top`` most mentioned places are circles whose area grows with their
     count. ``tiles=None`` draws no tiles: the countries are the base map, so it works offline.
+    The country and region shapes come from ``gazetteer`` (a Gazetteer or a folder; default:
+    the bundled one).
     Save it self-contained with ``geo.save_map(m, "map.html")``.
 
     >>> import geo
@@ -887,7 +919,7 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
     by_country = places.groupby("country")["mentions"].sum() if len(places) else pd.Series(dtype="int64")
     by_admin1 = places.dropna(subset=["admin1"]).groupby("admin1")["mentions"].sum() if len(places) \
         else pd.Series(dtype="int64")
-    gaz = load_gazetteer()
+    gaz = gazetteer if hasattr(gazetteer, "layer") else load_gazetteer(gazetteer)
 
     m = folium.Map(location=[25, 10], zoom_start=2, tiles=tiles, control_scale=True, min_zoom=1)
     if tiles is None:
@@ -962,19 +994,24 @@ def _save_map(m: folium.Map, path: Path) -> Path:
               help="Local worker processes [default: all cores; a corpus under 256 KB runs in one process].")
 @click.option("--blocksize", type=click.IntRange(min=1), default=None, hidden=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: when stderr is a terminal].")
-def corpus_command(paths: tuple[str, ...], output: Path, places_out: Path | None, map_out: Path | None, top: int,
-                   scheduler: str | None, workers: int | None, blocksize: int | None,
+@click.pass_context
+def corpus_command(ctx: click.Context, paths: tuple[str, ...], output: Path, places_out: Path | None,
+                   map_out: Path | None, top: int, scheduler: str | None, workers: int | None, blocksize: int | None,
                    progress: bool | None) -> None:
     """Geoparse a corpus in parallel: folders, globs, .txt/.md files or JSONL (id, text).
 
     Writes one row per mention to OUTPUT and one row per place to <stem>.places.parquet
     (GeoParquet, EPSG:4326). Bad documents are reported and skipped. With --scheduler,
-    the workers need geo installed and the PATHS on a shared file system.
+    the workers need geo installed and the PATHS on a shared file system. Prints the
+    paths written.
     """
     if scheduler is not None and workers is not None:
         raise click.UsageError("--workers applies to the local cluster; leave it out with --scheduler")
+    group = ctx.parent.params if ctx.parent is not None else {}  # the geo group's --shapes and -q/-v
+    quiet = group.get("quiet", 0) - group.get("verbose", 0) > 0
     if progress is None:
-        progress = sys.stderr.isatty()
+        progress = sys.stderr.isatty() and not quiet
+    shapes = group.get("shapes")
     units = _expand(list(paths), paths_only=True)  # a missing path fails here, before a cluster starts
     skipped: list[str] = []
 
@@ -983,14 +1020,16 @@ def corpus_command(paths: tuple[str, ...], output: Path, places_out: Path | None
         click.echo(f"geo: skipped {doc_id}: {reason}", err=True)
 
     run = write_corpus(_Units(units), output, places=places_out, scheduler=scheduler, workers=workers,
-                       progress=progress, on_skip=on_skip, blocksize=blocksize)
+                       progress=progress, on_skip=on_skip, blocksize=blocksize, shapes=shapes)
     click.echo(f"geo: {run.documents} documents, {run.mentions} mentions of {run.places} places in "
                f"{run.seconds:.1f} s ({run.docs_per_second:.0f} docs/s)", err=True)
-    click.echo(f"geo: wrote {run.outputs['mentions']} and {run.outputs['places']}", err=True)
+    written = [run.outputs["mentions"], run.outputs["places"]]
     if map_out is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            m = aggregate_map(run.place_table, top=top, title=f"{run.documents} documents, {run.mentions} mentions")
-        path = _save_map(m, map_out)
-        click.echo(f"geo: wrote {path}", err=True)
+            m = aggregate_map(run.place_table, top=top, title=f"{run.documents} documents, {run.mentions} mentions",
+                              gazetteer=shapes)
+        written.append(_save_map(m, map_out))
+    for path in written:
+        click.echo(click.format_filename(os.fspath(path)))
     click.echo(f"geo: skipped {len(run.skipped)} documents", err=True)

@@ -204,6 +204,16 @@ def test_a_lost_partition_is_reported(corpus: Path) -> None:
     assert any(name.startswith(str(corpus / "docs.jsonl") + "@0-") for name, _ in part.skipped)
 
 
+def test_shapes_folder_on_a_cluster(corpus: Path, cluster) -> None:
+    from geo.gazetteer import load_gazetteer
+
+    default = _quiet(geoparse_corpus, corpus, scheduler="synchronous")
+    named = _quiet(geoparse_corpus, corpus, scheduler=cluster.scheduler_address, shapes=load_gazetteer().folder)
+    assert_geodataframe_equal(default, named)
+    with pytest.raises(InputError, match="gazetteer folder"):
+        geoparse_corpus(corpus, scheduler="synchronous", shapes=corpus / "nowhere")
+
+
 def test_dask_collections(corpus: Path) -> None:
     local = _quiet(geoparse_corpus, corpus, scheduler="synchronous")
     frame = mentions_frame(corpus, blocksize=60)
@@ -289,6 +299,18 @@ def test_group_mounts_command(corpus: Path, tmp_path: Path) -> None:
     result = runner.invoke(main, ["corpus", str(tmp_path / "nowhere"), "-o", str(tmp_path / "m.parquet")])
     assert result.exit_code == 2
     assert "geo: error:" in result.output and "nowhere" in result.output
+    result = runner.invoke(main, ["--shapes", str(tmp_path / "no-shapes"), "corpus", str(corpus), "-o",
+                                  str(tmp_path / "m.parquet")])
+    assert result.exit_code == 2 and "gazetteer folder" in result.output
+    # The group's --shapes reaches the workers: the bundled folder, named, gives the same rows.
+    from geo.gazetteer import load_gazetteer
+
+    out = tmp_path / "m.parquet"
+    result = runner.invoke(main, ["-q", "--shapes", str(load_gazetteer().folder), "corpus", str(corpus / "a.txt"),
+                                  "-o", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert gpd.read_parquet(out)["name"].tolist() == ["Baku", "Yerevan"]
+    assert str(out) in result.output.splitlines()
 
 
 # -- the aggregate map -------------------------------------------------------------------------------
