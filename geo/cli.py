@@ -207,7 +207,7 @@ def _geoparse_files(files: Sequence[str], *, max_bytes: int, encoding: str | Non
     return articles
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group("geo", cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-v", "--verbose", count=True, help="Say more (repeat for more; shows tracebacks of internal errors).")
 @click.option("-q", "--quiet", count=True, help="Say less: no warnings, no progress bar.")
 @click.option("--shapes", metavar="DIR", envvar="GEO_SHAPES", show_envvar=True, default=None,
