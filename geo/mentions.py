@@ -50,6 +50,8 @@ Marines Corps Fire To From Mill Bridge Eagle Red Lot Evens
 NOT_PLACES = frozenset(_NOT_PLACES.split())
 # A common given name or surname alone is a person's, unless a place of this size bears it.
 PERSON_NAME_MAX_POPULATION = 40_000
+# A one-word place named like a common English word needs a locative unless it is this big.
+COMMON_WORD_MAX_POPULATION = 50_000
 # Words before a name that show it is a place: "in Lincoln", "near Jordan".
 LOCATIVES = frozenset(["in", "at", "from", "to", "near", "outside", "across", "into", "toward", "towards", "around", "between", "through", "via", "throughout", "inside", "within", "over", "of", "off", "along", "beyond", "past", "and"])
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
@@ -184,6 +186,18 @@ def personal_names(gaz: Gazetteer) -> tuple[frozenset[str], frozenset[str]]:
     return cached
 
 
+def common_words(gaz: Gazetteer) -> frozenset[str]:
+    """One-word place names that are also lowercase English words ("most", "reading")."""
+    cached = gaz.cache.get("common_words")
+    if cached is None:
+        import gzip
+
+        path = gaz.folder / "common-words.txt.gz"
+        cached = frozenset(gzip.decompress(path.read_bytes()).decode().split()) if path.exists() else frozenset()
+        gaz.cache["common_words"] = cached
+    return cached
+
+
 def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bool = True) -> list[Span]:
     """Spans of ``text`` that name gazetteer places, in text order, not overlapping.
 
@@ -193,6 +207,7 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
     gaz = gazetteer or load_gazetteer()
     m = matcher(gaz)
     firsts, lasts = personal_names(gaz)
+    common = common_words(gaz)
     if not text:
         return []
     t = _fold_text(text)
@@ -222,7 +237,7 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
             names = ()  # "Arab", "Ismaili": the demonym, not a village of that name
         form = "name" if names else "demonym"
         span = Span(start, end, text[start:end], names or cands, form)
-        span = _check(text, span, gaz, persons, spans[-1].end if spans else -1, firsts, lasts, lines)
+        span = _check(text, span, gaz, persons, spans[-1].end if spans else -1, firsts, lasts, lines, common)
         if span is not None:
             spans.append(span)
             last_end = end
@@ -256,7 +271,7 @@ def _strong(gaz: Gazetteer, cands) -> bool:
 
 def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: int,
            firsts: frozenset[str] = frozenset(), lasts: frozenset[str] = frozenset(),
-           lines: dict | None = None) -> Span | None:
+           lines: dict | None = None, common: frozenset[str] = frozenset()) -> Span | None:
     """Apply the rules that tell a place mention from a word that looks like one.
 
     ``persons`` collects the names found to be people's, so that "Miller added" is not a
@@ -313,9 +328,14 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     if nxt in ORG_HEADS and word_count == 1:
         flags.add("modifier")
     # Common words with a capital only because they begin a sentence or a headline word.
-    if (initial or headline) and word_count == 1 and not strong:
-        if not _mentioned_elsewhere(text, span):
+    is_word = word_count == 1 and span.text.lower() in common
+    if (initial or headline) and word_count == 1 and not strong and not _mentioned_elsewhere(text, span):
+        if is_word or _largest(gaz, span) < COMMON_WORD_MAX_POPULATION * 4:
             return None
+    # A small place named like a common word ("Chamber", "Force") needs a word that shows a place.
+    if (is_word and not strong and not initial and not headline and prev.lower() not in LOCATIVES
+            and text[span.end:span.end + 2] != ", " and _largest(gaz, span) < COMMON_WORD_MAX_POPULATION):
+        return None
     if span.text.isupper() and len(span.text) <= 3 and not any(t == 2 for _, t in span.candidates):
         return None  # short all-caps tokens are codes unless they are known abbreviations
     kinds = gaz._table["kind"]

@@ -44,6 +44,7 @@ PINS = {
     "npm:us-atlas": "3.0.1",
     "pypi:names": "0.3.0",
     "pypi:countryinfo": "1.0.1",
+    "pypi:english-words": "2.0.2",
 }
 # US Census 1990 name frequencies (public domain, shipped in PyPI "names"): the common given
 # names and surnames that recognition uses to tell "Jordan Henderson" from Jordan.
@@ -566,6 +567,24 @@ def build_personal_names(out: Path) -> None:
     print(f"  persons   {len(df):7d} given names and surnames")
 
 
+def build_common_words(out: Path, layers: dict) -> None:
+    """Place names that are also ordinary lowercase English words (Webster's 2nd, web2).
+
+    Recognition reads "Most of the territory" and "Reading the report" with it. Only the
+    words that are also one-word place names are kept.
+    """
+    from english_words import get_english_words_set
+
+    web2 = {w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w[:1].islower()}
+    one_word = set()
+    for gdf in layers.values():
+        one_word.update(fold(n) for n in gdf["name"] if isinstance(n, str) and " " not in n.strip())
+    words = sorted(web2 & one_word)
+    with gzip.GzipFile(out / "common-words.txt.gz", "wb", compresslevel=9, mtime=0) as f:
+        f.write(("\n".join(words) + "\n").encode())
+    print(f"  words     {len(words):7d} place names that are common English words")
+
+
 def write_layer(gdf: gpd.GeoDataFrame, out: Path, layer: str) -> None:
     gdf = gdf.copy()
     tol = SIMPLIFY_DEG.get(layer)
@@ -654,6 +673,7 @@ def main(argv=None) -> None:
         nm.sort_values(["id", "type", "name"]).to_csv(f, index=False)
     print(f"  names     {len(nm):7d} rows")
     build_personal_names(a.out)
+    build_common_words(a.out, layers)
     build_index(a.out)
     print("wrote", a.out)
 
