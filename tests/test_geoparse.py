@@ -209,3 +209,14 @@ def test_example_article_golden():
         assert text[m.start:m.end] == m.text
     names = {m.text for m in doc.mentions}
     assert not names & {"Ararat", "Ani", "Most", "Miller", "Blinken"}
+
+
+def test_sentence_initial_sizeable_place_is_kept():
+    doc = geoparse("Atlanta is the capital of Georgia.")
+    assert [(m.text, m.place.kind, m.place.country) for m in doc.mentions] == [
+        ("Atlanta", "city", "US"), ("Georgia", "admin1", "US")]
+
+
+def test_small_places_named_like_common_words_need_a_locative():
+    assert texts("Members of the Chamber met the Force commander.") == []
+    assert places("The convoy stopped in Most on Monday.") == {("Most", "city", "CZ")}
