@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import OUT, gwn_texts, machine_md, median_time, table  # noqa: E402
 
 REPEAT = 10  # 200 GWN articles x 10 = 2,000 documents per run
-RUNS = 3
+RUNS = 5
 
 
 def _rss() -> int:
@@ -71,38 +71,44 @@ def measure(repeat: int = REPEAT, runs: int = RUNS, workers: tuple[int, ...] = (
     with tempfile.TemporaryDirectory() as tmp:
         path = _write_jsonl(Path(tmp), texts, repeat)
         out["jsonl_mb"] = path.stat().st_size / 1e6
+        # One cluster per size, all started first; the runs alternate between them, so that
+        # every size sees the same load from other work on the machine.
+        clusters = {}
         for n in workers:
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                    dashboard_address=None, host="127.0.0.1", silence_logs=40)
-            client = distributed.Client(cluster)
+            client = distributed.Client(cluster, set_as_default=False)
             client.register_plugin(corpus._plugin())  # each worker loads the gazetteer once, here
-            startup = time.perf_counter() - t0
-            rss_ready = client.run(_rss)
-            times, cpus, shares = [], [], []
-            for _ in range(runs):
+            clusters[n] = (cluster, client, time.perf_counter() - t0, client.run(_rss))
+        times: dict[int, list[float]] = {n: [] for n in workers}
+        cpus: dict[int, list[float]] = {n: [] for n in workers}
+        shares: dict[int, list[float]] = {n: [] for n in workers}
+        for _ in range(runs):
+            for n, (_, client, _, _) in clusters.items():
                 before = client.run(_cpu)
                 t1 = time.perf_counter()
                 gdf = corpus.geoparse_corpus(path, scheduler=client)
-                times.append(time.perf_counter() - t1)
+                times[n].append(time.perf_counter() - t1)
                 after = client.run(_cpu)
                 used = [after[k] - before[k] for k in before]
-                cpus.append(sum(used))
-                shares.append(min(used) / max(used) if max(used) else 1.0)
+                cpus[n].append(sum(used))
+                shares[n].append(min(used) / max(used) if max(used) else 1.0)
                 assert gdf.attrs["documents"] == n_docs and not gdf.attrs["skipped"]
+        for n, (cluster, client, startup, rss_ready) in clusters.items():
             rss_after = client.run(_rss)
             peak = client.run(_peak)
             client.close()
             cluster.close()
-            med = statistics.median(times)
-            out[f"w{n}"] = {"startup_s": startup, "times": times, "docs_s": n_docs / med,
-                            "docs_per_cpu_s": n_docs / statistics.median(cpus), "balance": statistics.median(shares),
+            out[f"w{n}"] = {"startup_s": startup, "times": times[n], "docs_s": n_docs / statistics.median(times[n]),
+                            "docs_per_cpu_s": n_docs / statistics.median(cpus[n]),
+                            "balance": statistics.median(shares[n]),
                             "rss_ready_mb": max(rss_ready.values()) / 2**20,
                             "rss_after_mb": max(rss_after.values()) / 2**20,
                             "peak_mb": max(peak.values()) / 2**20, "mentions": len(gdf)}
-            # End to end as the command runs it: start a cluster, stream to GeoParquet, stop.
+        for n in workers:  # end to end as the command runs it: start a cluster, stream to GeoParquet, stop
             t2 = time.perf_counter()
             run = corpus.write_corpus(path, Path(tmp) / f"m{n}.parquet", workers=n)
             out[f"w{n}"]["end_to_end_s"] = time.perf_counter() - t2
@@ -169,7 +175,8 @@ def markdown(r: dict) -> str:
         f"\nCorpus: the {r['articles']} GeoWebNews articles (mean {r['mean_chars']:,.0f} characters, "
         f"{r['mentions_per_doc']:.1f} mentions each) repeated {r['repeat']}x into one JSONL file of "
         f"{r['jsonl_mb']:.1f} MB, {r['docs']:,} documents. docs/s is the median of {r['runs']} runs on a warm "
-        "cluster (gazetteer already loaded by the worker plugin); end to end is one `write_corpus` run "
+        "cluster (gazetteer already loaded by the worker plugin), alternating between the 1- and the 2-worker "
+        "cluster; end to end is one `write_corpus` run "
         "including cluster start, gazetteer load on every worker and GeoParquet writing.\n\n"
         + table(["setup", "docs/s (wall)", "docs per worker CPU-s (balance)", "cluster start + gazetteer",
                  f"end to end, {r['docs']:,} docs", "RSS per worker ready / after", "peak RSS per worker"], rows)
@@ -181,7 +188,7 @@ def markdown(r: dict) -> str:
         f"{note}.\n\n" + table(["workers", "docs/s", "time for 1M articles", "bound by"], est) +
         "\nAssumptions: articles as long as GeoWebNews's on average, one single-threaded worker per core "
         "(geoparse is pure Python and holds the GIL, so threads do not add throughput), 80-100% parallel "
-        "efficiency (a partition is about a second of work against a few ms of Dask overhead per task, "
+        "efficiency (a partition is 0.2-3 s of work against a few ms of Dask overhead per task, "
         "and the last partitions leave some workers idle), input on a shared file system "
         "that serves 1M articles (~5 GB of JSONL) faster than the workers parse them, and one client "
         "writing a single GeoParquet file; past the client cap, write per-partition files with "
