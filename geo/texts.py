@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import contextlib
 import csv
@@ -62,6 +63,7 @@ __all__ = [
     "FORMATS",
     "HTML_SUFFIXES",
     "MAX_BYTES_ENV",
+    "MAX_MENTIONS",
     "Article",
     "InputWarning",
     "check_output_path",
@@ -86,6 +88,9 @@ MAX_BYTES_ENV = "GEO_MAX_BYTES"
 #: Texts longer than this (in characters) are geoparsed in pieces cut at paragraph ends, so
 #: memory stays bounded; shorter texts (every news article) are geoparsed whole.
 CHUNK_CHARS = 100_000
+#: Texts that name more places than this are geoparsed in pieces too: resolution compares
+#: every mention with every other, so its cost grows with the square of their number.
+MAX_MENTIONS = 1000
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 FORMATS = ("table", "json", "geojson", "csv")
 _READ_BLOCK = 1 << 20
@@ -619,22 +624,60 @@ class Article:
         return merge_places(frames)
 
 
-def geoparse_text(text: str, *, name: str = "<text>", gazetteer: Gazetteer | None = None,
-                  chunk_chars: int = CHUNK_CHARS) -> Article:
-    """Geoparse a text of any length in bounded memory; see ``Article``.
+def _dense_cuts(text: str, starts: list[int], ends: list[int], limit: int) -> list[int]:
+    """Offsets that cut ``text`` into pieces of at most ``limit`` recognised spans, after a
+    line or sentence where there is one, else in the gap between two spans."""
+    cuts: list[int] = []
+    first = 0  # index of the first span of the current piece
+    while len(starts) - first > limit:
+        k = first + limit  # the first span that must go to the next piece
+        lo, hi = ends[first + limit // 2], starts[k]
+        cut = -1
+        for sep in ("\n", ". "):
+            j = text.rfind(sep, lo, hi)
+            if j >= 0:
+                cut = j + len(sep)
+                break
+        if cut < 0:
+            gap = text.rfind(" ", ends[k - 1], hi)
+            cut = gap + 1 if gap >= 0 else hi
+        cuts.append(cut)
+        first = bisect.bisect_left(starts, cut)
+    return cuts
 
-    Texts up to ``chunk_chars`` characters give exactly ``geo.geoparse(text)``; longer ones
-    are geoparsed in pieces (context such as one sense per name then stays in a piece).
+
+def geoparse_text(text: str, *, name: str = "<text>", gazetteer: Gazetteer | None = None,
+                  chunk_chars: int = CHUNK_CHARS, max_mentions: int = MAX_MENTIONS) -> Article:
+    """Geoparse a text of any length in bounded memory and linear time; see ``Article``.
+
+    A text of at most ``chunk_chars`` characters and ``max_mentions`` recognised names (every
+    news article) gives exactly ``geo.geoparse(text)``. A longer or denser one is geoparsed
+    in pieces cut at paragraph, line or sentence ends; document context (one sense per name,
+    nearby places) then works within each piece.
 
     >>> geoparse_text("Talks in Baku.").mentions[0].place.country
     'AZ'
+    >>> len(geoparse_text("Baku and Yerevan. " * 300, max_mentions=100).documents)
+    6
     >>> geoparse_text("").mentions
     []
     """
+    from geo.gazetteer import load_gazetteer
+    from geo.mentions import find_mentions
     from geo.resolve import geoparse
 
-    pieces = _pieces(text, max(1, int(chunk_chars)))
-    docs = tuple(geoparse(piece, gazetteer=gazetteer) for _, piece in pieces)
+    gaz = gazetteer or load_gazetteer()
+    limit = max(1, int(max_mentions))
+    pieces: list[tuple[int, str]] = []
+    for off, piece in _pieces(text, max(1, int(chunk_chars))):
+        if len(piece) <= 3 * limit:  # too short to hold that many names
+            pieces.append((off, piece))
+            continue
+        spans = find_mentions(piece, gaz)
+        cuts = _dense_cuts(piece, [s.start for s in spans], [s.end for s in spans], limit)
+        for a, b in zip([0, *cuts], [*cuts, len(piece)]):
+            pieces.append((off + a, piece[a:b]))
+    docs = tuple(geoparse(piece, gazetteer=gaz) for _, piece in pieces)
     return Article(name, text, docs, tuple(off for off, _ in pieces))
 
 
