@@ -449,7 +449,7 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
         nxt, docs = 0, 0
         bar = tqdm(total=len(parts), unit="part", disable=not progress, file=sys.stderr)
         try:
-            for fut in as_completed(futures):
+            for fut in as_completed(futures, loop=client.loop):  # client may not be the default one
                 i = index[fut.key]
                 try:
                     r = fut.result()

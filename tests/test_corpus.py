@@ -177,7 +177,7 @@ def test_local_and_cluster_runs_give_identical_rows(corpus: Path, cluster) -> No
     local = _quiet(geoparse_corpus, corpus, scheduler="synchronous", blocksize=60)
     by_address = _quiet(geoparse_corpus, corpus, scheduler=cluster.scheduler_address, blocksize=60)
     assert_geodataframe_equal(local, by_address)
-    with distributed.Client(cluster) as client:
+    with distributed.Client(cluster, set_as_default=False) as client:
         by_client = _quiet(geoparse_corpus, corpus, scheduler=client, blocksize=60)
         # the worker plugin loaded the gazetteer on the worker before the first partition
         plugins = client.run(lambda dask_worker: list(dask_worker.plugins))
