@@ -392,6 +392,8 @@ def _client(scheduler: Any, workers: int | None):
             raise GeoError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
         return client, client.close
     if hasattr(scheduler, "submit") and hasattr(scheduler, "scheduler_info"):
+        if workers is not None:
+            raise InputError("workers= applies to a local cluster, not to a Client")
         return scheduler, lambda: None
     raise InputError(f"scheduler must be None, 'synchronous', an address such as 'tcp://host:8786' "
                      f"or a distributed.Client, not {scheduler!r}")
@@ -656,6 +658,8 @@ def mentions_frame(paths_or_texts: Any, *, blocksize: int | None = None,
     >>> df = mentions_frame(["Talks in Baku.", "Yerevan replied."]).compute(scheduler="synchronous")
     >>> df[["doc_id", "name", "lon"]].round(1).values.tolist()
     [['text-0', 'Baku', 49.9], ['text-1', 'Yerevan', 44.5]]
+    >>> len(mentions_frame([]).compute(scheduler="synchronous"))
+    0
     """
     import dask.dataframe as dd
 
