@@ -99,7 +99,7 @@ DISPUTED = [
          precision="schematic: a 0.22 degree disc around Tskhinvali; NE has no unit for it"),
     dict(id="disputed:golan-heights", name="Golan Heights", country="SY", aliases=["Golan"],
          buffer_point=(33.0, 35.75, 0.12), precision="schematic: a 0.12 degree disc"),
-    dict(id="disputed:gaza-strip", name="Gaza Strip", country="PS", aliases=["Gaza strip"],
+    dict(id="disputed:gaza-strip", name="Gaza Strip", country="PS", aliases=["Gaza strip", "Gaza"],
          ne_admin0_part=("PSX", "west"), precision="the western part of NE's Palestine row"),
     dict(id="disputed:west-bank", name="West Bank", country="PS", aliases=["the West Bank"],
          ne_admin0_part=("PSX", "east"), precision="the eastern part of NE's Palestine row"),
