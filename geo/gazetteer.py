@@ -295,6 +295,19 @@ def _read_index(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
     return tuple(t.to_pandas() for t in tables)
 
 
+def _column(col: pd.Series) -> np.ndarray:
+    """A column as a numpy array; repeated strings (kind, country, source) share one object."""
+    if col.dtype.kind in "iufb":
+        return col.to_numpy()
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    if len(uniques) > len(col) // 4:
+        return col.to_numpy(dtype=object, na_value=None)
+    values = np.empty(len(uniques) + 1, dtype=object)
+    values[:-1] = uniques.to_numpy(dtype=object)
+    values[-1] = None
+    return values[codes]  # code -1 (missing) picks the trailing None
+
+
 class Gazetteer:
     """Places from the layers of one folder, looked up by name.
 
@@ -322,7 +335,7 @@ class Gazetteer:
         self.names = names
         self.surfaces = surfaces
         self._name_keys = names["key"].to_numpy()
-        self._table = {c: table[c].to_numpy() for c in table.columns}
+        self._table = {c: _column(table[c]) for c in table.columns}
         self._row_of = {fid: i for i, fid in enumerate(self._table["id"])}
 
     def __len__(self) -> int:
