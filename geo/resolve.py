@@ -273,8 +273,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         cw, aw = {}, {}
         if countries[top]:
             cw[countries[top]] = w
-        if admin1s[top]:
-            aw[admin1s[top]] = w
+        aw[_region_key(admin1s[top])] = w
         country_w.append(cw)
         admin_w.append(aw)
     total_c: dict[str, float] = defaultdict(float)
@@ -308,7 +307,8 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         for row, p in base[i].items():
             cc, a1 = countries[row], admin1s[row]
             c_other = max(0.0, total_c.get(cc, 0.0) - gc.get(cc, 0.0)) if cc else 0.0
-            a_other = max(0.0, total_a.get(a1, 0.0) - ga.get(a1, 0.0)) if a1 else 0.0
+            a_key = _region_key(a1)
+            a_other = max(0.0, total_a.get(a_key, 0.0) - ga.get(a_key, 0.0))
             share = c_other / others if others else 0.0
             prox = near.get((i, row), 0.0)
             ctx = 2.0 * min(1.0, c_other) + 2.0 * share + 2.5 * min(1.0, a_other) + prox
@@ -379,6 +379,15 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
     return Document(text, mentions, ev_out, gaz)
 
 
+NATIONAL = "(national or larger)"
+
+
+def _region_key(admin1: str | None) -> str:
+    """The first-level region a place is in; countries and larger regions share one key, so
+    that a text about several countries reads an ambiguous name as one more country."""
+    return admin1 if admin1 else NATIONAL
+
+
 def _nearness(t: dict, base: list[dict[int, float]], anchors: list[tuple[int, int]], key_of: list[str],
               scale_km: float = 300.0, weight: float = 3.0) -> dict[tuple[int, int], float]:
     """``{(span, row): bonus}``: how close each candidate lies to the confident places of other spans."""
@@ -427,7 +436,9 @@ def _evidence_row(gaz: Gazetteer, e: tuple, name_type: int, sense: float, cues: 
     if c_other:
         notes.append(f"{c_other:.1f} other mentions in {t['country'][row]} ({share:.0%})")
     if a_other:
-        notes.append(f"{a_other:.1f} other mentions in {t['admin1'][row]}")
+        a1 = t["admin1"][row]
+        notes.append(f"{a_other:.1f} other mentions in {a1}" if a1 else
+                     f"{a_other:.1f} other mentions of countries and larger regions")
     if prox:
         notes.append(f"near other places (+{prox:.1f})")
     if qual_text:
