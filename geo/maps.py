@@ -17,13 +17,11 @@ from the network.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import json
 import math
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -1206,17 +1204,6 @@ def save_map(m: Any, path: str | os.PathLike) -> Path:
         raise InputError(f"cannot save the map to {path}: folder {folder} does not exist")
     if path.is_dir():
         raise InputError(f"cannot save the map to {path}: it is a folder")
-    page = standalone_html(m)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(page)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
+    from geo.texts import write_text_atomic
+
+    return write_text_atomic(path, standalone_html(m))
