@@ -330,7 +330,7 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     # Common words with a capital only because they begin a sentence or a headline word.
     is_word = word_count == 1 and span.text.lower() in common
     if (initial or headline) and word_count == 1 and not strong and not _mentioned_elsewhere(text, span):
-        if is_word or _largest(gaz, span) < COMMON_WORD_MAX_POPULATION * 4:
+        if is_word or _largest(gaz, span) < COMMON_WORD_MAX_POPULATION * 2:
             return None
     # A small place named like a common word ("Chamber", "Force") needs a word that shows a place.
     if (is_word and not strong and not initial and not headline and prev.lower() not in LOCATIVES
