@@ -133,12 +133,27 @@ def _run(invoke: Callable[[], Any]) -> int:
         except Exception as e:
             if _state.verbosity > 0:
                 traceback.print_exc(file=sys.stderr)
+            e = e.error if isinstance(e, _Unexpected) else e
             _error(f"internal error: {type(e).__name__}: {_one_line(e)} (please report it; -v shows the traceback)")
             return EXIT_INTERNAL
 
 
+class _Unexpected(Exception):
+    """An exception click would misreport (it takes any EOFError for an interrupted prompt)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Group(click.Group):
     """A click group whose errors are one line, in click's runner and on the terminal alike."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EOFError as e:  # e.g. a truncated gzip file: a failure, not an interrupt
+            raise _Unexpected(e) from e
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:

@@ -390,6 +390,8 @@ def test_large_file_with_a_raised_limit(runner, workdir):
     (["places", "story.txt", "--max-bytes", "lots"], ["--max-bytes", "'lots' is not a size"]),
     (["places", "story.txt", "--encoding", "klingon"], ["unknown encoding 'klingon'"]),
     (["map", "story.txt", "-o"], ["requires an argument"]),
+    (["map", "story.txt", "-o", "-"], ["not standard output"]),
+    (["--verbose", "--frobnicate"], ["No such option"]),
 ])
 def test_usage_errors(runner, workdir, args, words):
     before = listing(workdir)

@@ -400,6 +400,19 @@ def test_command_reports_a_broken_gazetteer_in_one_line(shapes_copy, tmp_path):
     assert r.exit_code == 2 and "city.shp.zip" in r.stderr
 
 
+def test_command_reports_a_truncated_word_list_in_one_line(shapes_copy, tmp_path):
+    p = shapes_copy / "common-words.txt.gz"
+    if not p.exists():
+        pytest.skip("no common-words.txt.gz in this gazetteer")
+    p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+    story = tmp_path / "story.txt"
+    story.write_text("Talks in Baku.", encoding="utf-8")
+    r = CliRunner().invoke(main, ["--shapes", str(shapes_copy), "places", str(story)])
+    assert r.exit_code in (1, 2)  # 1 while the EOFError above is not a GazetteerError
+    last = r.stderr.splitlines()[-1]
+    assert last.startswith("geo: error: ") and "interrupted" not in last and "Traceback" not in r.stderr
+
+
 def test_command_with_another_gazetteer_folder(shapes_copy, tmp_path):
     story = tmp_path / "story.txt"
     story.write_text("Talks in Baku.", encoding="utf-8")
