@@ -163,9 +163,8 @@ def _display(path: str | os.PathLike) -> str:
     s = os.fspath(path)
     if s == "-":
         return "standard input"
-    if isinstance(s, bytes):
-        s = os.fsdecode(s)
-    return s.encode("utf-8", "backslashreplace").decode("utf-8")
+    raw = s if isinstance(s, bytes) else os.fsencode(s)
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def _too_big(name: str, size: str, limit: int) -> InputError:
@@ -802,7 +801,8 @@ def format_mentions(articles: Sequence[Article], fmt: str = "table") -> str:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt == "geojson":
         return places_geojson(merge_places(articles))
-    records = [_mention_record(a.name, m) for a in articles for m in a.mentions]
+    records = [_mention_record(a.name if a.name == "-" else _display(a.name), m) for a in articles
+               for m in a.mentions]
     if fmt == "json":
         return json.dumps(records, ensure_ascii=False, indent=2, default=_json_default)
     flat = []
