@@ -187,8 +187,8 @@ def _input_options(f: Callable) -> Callable:
                      help="Decode the files with this codec [default: UTF-8, else Windows-1252 or Latin-1 "
                           "with a warning].")(f)
     f = click.option("--max-bytes", type=_Size(), default=DEFAULT_MAX_BYTES, envvar=MAX_BYTES_ENV,
-                     show_envvar=True, show_default="10MB",
-                     help="Refuse larger files, e.g. 50MB (0: no limit).")(f)
+                     show_envvar=True,
+                     help="Refuse larger files [default: 10MB; e.g. 50MB, 2GiB; 0: no limit].")(f)
     f = click.argument("files", nargs=-1, required=True, metavar="FILE...")(f)
     return f
 
@@ -241,13 +241,13 @@ def main(verbose: int, quiet: int, shapes: Path | None) -> None:
 
 
 @main.command("map")
-@_input_options
 @click.option("-o", "--output", default="map.html", show_default=True, metavar="PATH",
               help="The HTML file to write (its folder must exist; never one of the inputs).")
 @click.option("--tiles", metavar="NAME", default=None,
               help="Web map tiles under the places, e.g. OpenStreetMap or 'CartoDB Positron' "
                    "[default: the offline country basemap; tiles need the network when viewed].")
 @click.option("--title", metavar="TEXT", default=None, help="Title of the map.")
+@_input_options
 def map_command(files: tuple[str, ...], output: str, tiles: str | None, title: str | None, max_bytes: int,
                 encoding: str | None, progress: bool | None) -> None:
     """Draw the places FILE... mention on one map, a self-contained HTML file.
@@ -256,8 +256,10 @@ def map_command(files: tuple[str, ...], output: str, tiles: str | None, title: s
     network (unless --tiles is given). An empty file, or one that names no place, still
     gives a map (saying no places were found), with a warning. Prints the path written.
 
-    Files over --max-bytes (default 10 MB) are refused. Text that is not UTF-8 is read as
-    Windows-1252 or Latin-1 with a warning; NUL bytes are removed with a warning.
+    Inputs: a file over --max-bytes (10 MB) is refused, saying how to raise the limit;
+    longer or denser texts are geoparsed in pieces (100,000 characters, 1,000 names) in
+    bounded memory. Text that is not UTF-8 is read as Windows-1252 or Latin-1, with a
+    warning; NUL bytes are removed, with a warning. Binary files are refused.
     """
     from geo.texts import check_output_path, merge_places
 
@@ -277,13 +279,13 @@ def map_command(files: tuple[str, ...], output: str, tiles: str | None, title: s
 
 
 @main.command("places")
-@_input_options
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "geojson", "csv"]), default="table",
               show_default=True,
               help="table: aligned columns; json: a list of mentions; geojson: a FeatureCollection of the "
                    "places; csv: one row per mention.")
 @click.option("-o", "--output", default=None, metavar="PATH",
               help="Write to this file (atomically) instead of standard output.")
+@_input_options
 def places_command(files: tuple[str, ...], fmt: str, output: str | None, max_bytes: int, encoding: str | None,
                    progress: bool | None) -> None:
     """List the place mentions in FILE... and the places they resolve to.
@@ -292,6 +294,11 @@ def places_command(files: tuple[str, ...], fmt: str, output: str | None, max_byt
     extracted text for HTML), text, form (name or demonym) and its place: id, name, kind,
     country, lat, lon. An input that names no place prints "no places found" (table),
     [] (json), an empty FeatureCollection (geojson) or only the header (csv).
+
+    Inputs: a file over --max-bytes (10 MB) is refused, saying how to raise the limit;
+    longer or denser texts are geoparsed in pieces (100,000 characters, 1,000 names) in
+    bounded memory. Text that is not UTF-8 is read as Windows-1252 or Latin-1, with a
+    warning; NUL bytes are removed, with a warning. Binary files are refused.
     """
     from geo.texts import check_output_path, format_mentions, write_text_atomic
 
