@@ -486,3 +486,37 @@ def test_subprocess_broken_pipe(tmp_path):
     err = p.stderr.read()
     p.wait(timeout=120)
     assert b"Traceback" not in err
+
+
+def test_subprocess_progress_bar_on_a_terminal(tmp_path):
+    """With four files or more and standard error on a terminal, a progress bar is drawn there."""
+    if not GEO.exists():
+        pytest.skip(f"{GEO} is not installed")
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    files = []
+    for i in range(4):
+        files.append(tmp_path / f"{i}.txt")
+        files[-1].write_text("Talks in Baku.", encoding="utf-8")
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    p = subprocess.Popen([str(GEO), "places", *map(str, files), "-f", "csv"], stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    err = b""
+    while select.select([master], [], [], 60)[0]:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        err += chunk
+    out = p.communicate(timeout=60)[0]
+    os.close(master)
+    assert p.returncode == 0
+    assert b"geoparsing:" in err and b"/4 [" in err
+    assert out.count(b"\n") == 5 and b"geoparsing" not in out  # the bar is not on standard output
