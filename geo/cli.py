@@ -199,10 +199,9 @@ def _gazetteer():
 
 def _geoparse_files(files: Sequence[str], *, max_bytes: int, encoding: str | None, progress: bool | None) -> list:
     """Read and geoparse each file (all of them, before any output)."""
-    from geo.texts import geoparse_text, read_text
+    from geo.texts import check_input_paths, geoparse_text, read_text
 
-    if list(files).count("-") > 1:
-        raise click.UsageError("standard input ('-') can be read only once")
+    check_input_paths(files)
     gaz = _gazetteer()
     if progress is None:
         progress = len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty()

@@ -66,6 +66,7 @@ __all__ = [
     "MAX_MENTIONS",
     "Article",
     "InputWarning",
+    "check_input_paths",
     "check_output_path",
     "decode_text",
     "format_mentions",
@@ -185,6 +186,43 @@ def _read_limited(f: Any, name: str, limit: int) -> bytes:
             raise _too_big(name, f"more than {format_size(limit)}", limit)
 
 
+def _open_error(path: str | os.PathLike, e: OSError) -> InputError:
+    name = _display(path)
+    if isinstance(e, FileNotFoundError):
+        parent = Path(path).parent
+        if str(parent) not in ("", ".") and not parent.is_dir():
+            return InputError(f"{name}: no such file (folder {_display(parent)} does not exist)")
+        return InputError(f"{name}: no such file")
+    if isinstance(e, IsADirectoryError):
+        return InputError(f"{name} is a folder, not a file")
+    if isinstance(e, PermissionError):
+        return InputError(f"{name}: permission denied")
+    return InputError(f"{name}: cannot open it ({e.strerror or e})")
+
+
+def check_input_paths(paths: Iterable[str | os.PathLike]) -> None:
+    """Fail early, before any work, on a path that is missing or a folder (``"-"`` is fine).
+
+    >>> check_input_paths(["-", "missing.txt"])
+    Traceback (most recent call last):
+    ...
+    geo.errors.InputError: missing.txt: no such file
+    """
+    seen_dash = False
+    for p in paths:
+        if os.fspath(p) == "-":
+            if seen_dash:
+                raise InputError("standard input ('-') can be read only once")
+            seen_dash = True
+            continue
+        try:
+            st = os.stat(p)
+        except OSError as e:
+            raise _open_error(p, e) from None
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{_display(p)} is a folder, not a file")
+
+
 def read_bytes(path_or_dash: str | os.PathLike, *, max_bytes: int | str | None = None) -> bytes:
     """The bytes of a file, or of standard input for ``"-"``, refusing more than ``max_bytes``.
 
@@ -207,17 +245,8 @@ def read_bytes(path_or_dash: str | os.PathLike, *, max_bytes: int | str | None =
         return _read_limited(stream, name, limit)
     try:
         f = open(path_or_dash, "rb")  # noqa: SIM115 - closed below; open errors get their own messages
-    except FileNotFoundError:
-        parent = Path(path_or_dash).parent
-        if str(parent) not in ("", ".") and not parent.is_dir():
-            raise InputError(f"{name}: no such file (folder {_display(parent)} does not exist)") from None
-        raise InputError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{name} is a folder, not a file") from None
-    except PermissionError:
-        raise InputError(f"{name}: permission denied") from None
     except OSError as e:
-        raise InputError(f"{name}: cannot open it ({e.strerror or e})") from None
+        raise _open_error(path_or_dash, e) from None
     with f:
         try:
             st = os.fstat(f.fileno())

@@ -295,6 +295,13 @@ def test_missing_file(runner, workdir, command):
     assert listing(workdir) == before
 
 
+def test_bad_paths_fail_before_any_work(runner, workdir, monkeypatch):
+    calls = []
+    monkeypatch.setattr("geo.texts.geoparse_text", lambda *a, **k: calls.append(a))
+    assert_input_error(run(runner, "map", "story.txt", "story.txt", "nope.txt"), "nope.txt: no such file")
+    assert calls == []
+
+
 @pytest.mark.parametrize("command", ["map", "places"])
 def test_folder_instead_of_a_file(runner, workdir, command):
     (workdir / "folder").mkdir()
