@@ -191,12 +191,24 @@ def _layer_file(folder: Path, layer: str) -> Path | None:
 
 
 def _read_layer(path: Path, *, geometry: bool = True):
+    """Read a layer whole, or raise GazetteerError naming the file: a truncated file must not
+    load quietly with features or geometries missing."""
     import pyogrio
+    import shapely
 
     try:
-        return pyogrio.read_dataframe(path, read_geometry=geometry, use_arrow=True, encoding="UTF-8")
+        expected = pyogrio.read_info(path, encoding="UTF-8").get("features", -1)
+        df = pyogrio.read_dataframe(path, read_geometry=geometry, use_arrow=True, encoding="UTF-8")
     except Exception as e:  # pyogrio raises several types; all mean the file is unusable
         raise GazetteerError(f"cannot read gazetteer layer {path}: {str(e).splitlines()[0]}") from e
+    if expected is not None and expected >= 0 and len(df) != expected:
+        raise GazetteerError(f"gazetteer layer {path} is truncated: {len(df)} of {expected} features could be read")
+    if geometry and len(df):
+        geoms = df.geometry.values
+        bad = int((shapely.is_missing(geoms) | shapely.is_empty(geoms)).sum())
+        if bad:
+            raise GazetteerError(f"gazetteer layer {path} is corrupt: {bad} features have no geometry")
+    return df
 
 
 def _layers_hash(folder: Path) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from geo.errors import GazetteerError
 from geo.gazetteer import FOLD_TABLE, PHRASE_KINDS, Gazetteer, load_gazetteer
 
 __all__ = ["Span", "find_mentions", "matcher"]
@@ -178,8 +179,11 @@ def personal_names(gaz: Gazetteer) -> tuple[frozenset[str], frozenset[str]]:
 
         path = gaz.folder / "personal-names.csv.gz"
         if path.exists():
-            df = pd.read_csv(path, keep_default_na=False)
-            cached = (frozenset(df["name"][df["first"] > 0]), frozenset(df["name"][df["last"] > 0]))
+            try:
+                df = pd.read_csv(path, keep_default_na=False)
+                cached = (frozenset(df["name"][df["first"] > 0]), frozenset(df["name"][df["last"] > 0]))
+            except (OSError, EOFError, ValueError, KeyError) as e:
+                raise GazetteerError(f"cannot read gazetteer word list {path}: {e}") from e
         else:
             cached = (frozenset(), frozenset())
         gaz.cache["personal_names"] = cached
@@ -193,7 +197,10 @@ def common_words(gaz: Gazetteer) -> frozenset[str]:
         import gzip
 
         path = gaz.folder / "common-words.txt.gz"
-        cached = frozenset(gzip.decompress(path.read_bytes()).decode().split()) if path.exists() else frozenset()
+        try:
+            cached = frozenset(gzip.decompress(path.read_bytes()).decode().split()) if path.exists() else frozenset()
+        except (OSError, EOFError, UnicodeDecodeError) as e:
+            raise GazetteerError(f"cannot read gazetteer word list {path}: {e}") from e
         gaz.cache["common_words"] = cached
     return cached
 

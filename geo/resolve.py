@@ -191,10 +191,23 @@ def _sentences(text: str) -> list[int]:
     return [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
 
 
-def _sentence_at(text: str, starts: list[int], pos: int) -> str:
+def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) -> str:
+    """The sentence around ``pos``; mentions of one sentence share one string."""
     i = bisect.bisect_right(starts, pos) - 1
-    end = starts[i + 1] if i + 1 < len(starts) else len(text)
-    return text[starts[i]:end].strip()
+    if i not in cache:
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        sentence = text[starts[i]:end].strip()
+        cache[i] = sentence if len(sentence) <= MAX_SENTENCE else _clip(text, starts[i], end, pos)
+    return cache[i]
+
+
+#: A "sentence" longer than this (text with no full stops) is clipped around the mention.
+MAX_SENTENCE = 600
+
+
+def _clip(text: str, start: int, end: int, pos: int) -> str:
+    a, b = max(start, pos - MAX_SENTENCE // 2), min(end, pos + MAX_SENTENCE // 2)
+    return ("…" if a > start else "") + text[a:b].strip() + ("…" if b < end else "")
 
 
 def _qualifiers(text: str, spans: list[Span], gaz: Gazetteer) -> dict[int, int]:
@@ -206,7 +219,7 @@ def _qualifiers(text: str, spans: list[Span], gaz: Gazetteer) -> dict[int, int]:
         gap = text[a.end:b.start]
         if not any(kinds[r] in ("city", "admin2", "admin1") for r, _ in a.candidates):
             continue
-        if gap in (", ", ",", " in ") and b.form == "name" and a.form == "name":
+        if gap in (", ", ",", " in ") and b.form == "name" and a.form == "name" and fold(a.text) != fold(b.text):
             if any(kinds[r] in ("admin1", "country", "admin2", "disputed") or typ == 2 for r, typ in b.candidates):
                 after = text[b.end:b.end + 2]
                 if not (after[:1] == "," and i + 2 < len(spans) and spans[i + 2].start == b.end + 2
@@ -359,6 +372,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
 
     mentions: list[Mention] = []
     starts = _sentences(text)
+    sentence_cache: dict[int, str] = {}
     ev_out: dict[int, tuple] = {}
     for i, s in enumerate(spans):
         row = choice[i]
@@ -372,7 +386,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
             qual = Place(gaz, max(base[quals[i]].items(), key=lambda kv: kv[1])[0])
             if text[s.end:qs.start] != " in ":  # "Paris, Texas" is one mention; "Paris in Texas" two
                 text_, end = text[start:qs.end], qs.end
-        m = Mention(start, end, text_, s.form, Place(gaz, row), _sentence_at(text, starts, start), round(conf, 4),
+        m = Mention(start, end, text_, s.form, Place(gaz, row), _sentence_at(text, starts, start, sentence_cache), round(conf, 4),
                     qual, len(mentions))
         mentions.append(m)
         ev_out[m.index] = (evidence[i], types[i], dict(sense_bonus[i]), cues[i], choice[i])
@@ -380,6 +394,8 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
 
 
 NATIONAL = "(national or larger)"
+#: At most this many confident places serve as evidence of nearness (an even sample).
+MAX_ANCHORS = 200
 
 
 def _region_key(admin1: str | None) -> str:
@@ -395,23 +411,28 @@ def _nearness(t: dict, base: list[dict[int, float]], anchors: list[tuple[int, in
 
     if not anchors:
         return {}
-    keys = [(i, r) for i, b in enumerate(base) if len(b) > 1 for r in b]
-    if not keys:
+    if len(anchors) > MAX_ANCHORS:  # long texts: an even sample keeps the work linear in the text
+        step = len(anchors) / MAX_ANCHORS
+        anchors = [anchors[int(k * step)] for k in range(MAX_ANCHORS)]
+    # One distance row per name and candidate, shared by every span of that name.
+    pairs = list(dict.fromkeys((key_of[i], r) for i, b in enumerate(base) if len(b) > 1 for r in b))
+    if not pairs:
         return {}
     lat, lon = t["lat"], t["lon"]
-    rows = np.fromiter((r for _, r in keys), dtype=np.int64, count=len(keys))
+    rows = np.fromiter((r for _, r in pairs), dtype=np.int64, count=len(pairs))
     arows = np.fromiter((r for _, r in anchors), dtype=np.int64, count=len(anchors))
     la1, lo1 = np.radians(lat[rows].astype(float))[:, None], np.radians(lon[rows].astype(float))[:, None]
     la2, lo2 = np.radians(lat[arows].astype(float))[None, :], np.radians(lon[arows].astype(float))[None, :]
     h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
     d = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
     names = {k: n for n, k in enumerate(dict.fromkeys(key_of))}
-    spans_of = np.fromiter((names[key_of[i]] for i, _ in keys), dtype=np.int64, count=len(keys))
+    spans_of = np.fromiter((names[k] for k, _ in pairs), dtype=np.int64, count=len(pairs))
     aspans = np.fromiter((names[key_of[i]] for i, _ in anchors), dtype=np.int64, count=len(anchors))
     d[spans_of[:, None] == aspans[None, :]] = np.inf  # a name is no evidence for itself
     best = d.min(axis=1)
-    bonus = weight * np.exp(-best / scale_km)
-    return {k: float(b) for k, b in zip(keys, bonus) if b > 0.01}
+    bonus = dict(zip(pairs, (weight * np.exp(-best / scale_km)).tolist()))
+    keys = [(i, r) for i, b in enumerate(base) if len(b) > 1 for r in b]
+    return {k: b for k in keys if (b := bonus[(key_of[k[0]], k[1])]) > 0.01}
 
 
 def _near(t: dict, a: int, b: int, km: float = 60.0) -> bool:

@@ -361,9 +361,6 @@ def test_unzipped_layer_with_truncated_shx(shapes_copy):
         open_gazetteer(shapes_copy, "disputed")
 
 
-@pytest.mark.xfail(strict=True, reason="gazetteer bug: pyogrio's Arrow reader stops quietly at a truncated .dbf "
-                   "(half the features are dropped) or gives empty geometries for a truncated .shp; "
-                   "Gazetteer loads the remains with only a stale-index warning")
 @pytest.mark.parametrize("ext", ["dbf", "shp"])
 def test_unzipped_layer_with_truncated_dbf_or_shp(shapes_copy, ext):
     unzip_layer(shapes_copy, "disputed")
@@ -373,8 +370,6 @@ def test_unzipped_layer_with_truncated_dbf_or_shp(shapes_copy, ext):
         open_gazetteer(shapes_copy, "disputed")
 
 
-@pytest.mark.xfail(strict=True, raises=EOFError, reason="mentions.py bug: a truncated personal-names.csv.gz or "
-                   "common-words.txt.gz raises EOFError from gzip, not a GazetteerError naming the file")
 @pytest.mark.parametrize("name", ["personal-names.csv.gz", "common-words.txt.gz"])
 def test_truncated_word_lists(shapes_copy, name):
     p = shapes_copy / name
