@@ -19,6 +19,8 @@ import gzip
 import importlib.metadata
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -663,19 +665,27 @@ def main(argv=None) -> None:
     add_curated_names(layers, names)
     assert list(layers) == list(LAYERS), "layer order must match geo.gazetteer.LAYERS"
 
+    # Everything is written to a staging folder first and moved in at the end, so a failed
+    # or interrupted build never leaves a half-written shapes/ behind.
     a.out.mkdir(exist_ok=True)
-    for layer, gdf in layers.items():
-        assert gdf["id"].is_unique, layer
-        write_layer(gdf, a.out, layer)
-        print(f"  {layer:9s} {len(gdf):7d} features")
-    nm = pd.DataFrame(names, columns=["id", "name", "type"]).drop_duplicates()
-    with gzip.GzipFile(a.out / "names.csv.gz", "wb", compresslevel=9, mtime=0) as raw, \
-            io.TextIOWrapper(raw, encoding="utf-8") as f:
-        nm.sort_values(["id", "type", "name"]).to_csv(f, index=False)
-    print(f"  names     {len(nm):7d} rows")
-    build_personal_names(a.out)
-    build_common_words(a.out, layers)
-    build_index(a.out)
+    stage = Path(tempfile.mkdtemp(dir=a.out.parent, prefix=f".{a.out.name}-build-"))
+    try:
+        for layer, gdf in layers.items():
+            assert gdf["id"].is_unique, layer
+            write_layer(gdf, stage, layer)
+            print(f"  {layer:9s} {len(gdf):7d} features")
+        nm = pd.DataFrame(names, columns=["id", "name", "type"]).drop_duplicates()
+        with gzip.GzipFile(stage / "names.csv.gz", "wb", compresslevel=9, mtime=0) as raw, \
+                io.TextIOWrapper(raw, encoding="utf-8") as f:
+            nm.sort_values(["id", "type", "name"]).to_csv(f, index=False)
+        print(f"  names     {len(nm):7d} rows")
+        build_personal_names(stage)
+        build_common_words(stage, layers)
+        build_index(stage)
+        for f in sorted(stage.iterdir()):
+            os.replace(f, a.out / f.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     print("wrote", a.out)
 
 
