@@ -25,7 +25,6 @@ from geo.gazetteer import FOLD_TABLE, PHRASE_KINDS, Gazetteer, load_gazetteer
 __all__ = ["Span", "find_mentions", "matcher"]
 
 DEMONYM = 3
-CODE = 4  # name type of ISO codes, for lookup only
 
 # Words before a name that make it a person's name ("Foreign Minister Ararat Mirzoyan").
 TITLES = frozenset(["President", "Premier", "Minister", "Secretary", "Senator", "Sen", "Rep", "Representative", "Gov", "Governor", "Mayor", "Mr", "Mrs", "Ms", "Miss", "Dr", "General", "Gen", "Colonel", "Col", "Captain", "Capt", "Lieutenant", "Lt", "Sergeant", "Sgt", "Judge", "Justice", "King", "Queen", "Prince", "Princess", "Pope", "Rev", "Reverend", "Sheikh", "Chancellor", "Ambassador", "spokesperson", "spokesman", "spokeswoman", "Spokesperson", "Spokesman", "Spokeswoman", "Chairman", "Chairwoman", "Director", "Officer", "Commissioner", "Chief", "Coach", "coach", "Detective", "Det", "Deputy", "Sir", "Dame", "Lord", "Lady", "Saint", "Sister", "Brother", "Father", "Bishop", "Archbishop", "Cardinal", "Rabbi", "Imam", "Professor", "Prof", "Agent", "Trooper", "Officer", "Sheriff", "Attorney", "Councilman", "Councilwoman", "Councillor", "Alderman", "Speaker", "Leader", "Emir", "Crown"])
@@ -53,6 +52,8 @@ NOT_PLACES = frozenset(_NOT_PLACES.split())
 PERSON_NAME_MAX_POPULATION = 40_000
 # A one-word place named like a common English word needs a locative unless it is this big.
 COMMON_WORD_MAX_POPULATION = 50_000
+# A one-word name at the start of a sentence, said nowhere else, is a place only if this big.
+SENTENCE_INITIAL_MIN_POPULATION = 100_000
 # Words before a name that show it is a place: "in Lincoln", "near Jordan".
 LOCATIVES = frozenset(["in", "at", "from", "to", "near", "outside", "across", "into", "toward", "towards", "around", "between", "through", "via", "throughout", "inside", "within", "over", "of", "off", "along", "beyond", "past", "and"])
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
@@ -337,7 +338,7 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     # Common words with a capital only because they begin a sentence or a headline word.
     is_word = word_count == 1 and span.text.lower() in common
     if (initial or headline) and word_count == 1 and not strong and not _mentioned_elsewhere(text, span):
-        if is_word or _largest(gaz, span) < COMMON_WORD_MAX_POPULATION * 2:
+        if is_word or _largest(gaz, span) < SENTENCE_INITIAL_MIN_POPULATION:
             return None
     # A small place named like a common word ("Chamber", "Force") needs a word that shows a place.
     if (is_word and not strong and not initial and not headline and prev.lower() not in LOCATIVES
