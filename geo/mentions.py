@@ -134,14 +134,15 @@ def _is_boundary(t: str, i: int) -> bool:
     return i < 0 or i >= len(t) or not t[i].isalnum()
 
 
+_PREV_REVERSED = re.compile(r"[ \t]*((?:[^\W_]|['.\-])*)")
+
+
 def _prev_word(text: str, start: int) -> tuple[str, int]:
-    j = start - 1
-    while j >= 0 and text[j] in " \t":
-        j -= 1
-    k = j
-    while k >= 0 and (text[k].isalnum() or text[k] in "'.-"):
-        k -= 1
-    return text[k + 1 : j + 1].rstrip("."), k + 1
+    """The word before ``start`` (spaces and tabs between), and where it begins."""
+    a = max(0, start - 60)
+    m = _PREV_REVERSED.match(text[a:start][::-1])
+    word = m.group(1)[::-1]
+    return word.rstrip("."), start - m.end()
 
 
 def _next_word(text: str, end: int) -> str:
@@ -270,11 +271,23 @@ def _drop_name_pairs(text: str, spans: list[Span], persons: set[str], firsts: fr
     return [s for s in spans if s.text not in persons or s.form != "name" or " " in s.text]
 
 
+STRONG_KINDS = ("country", "region", "disputed", "admin1", "corridor", "physical")
+
+
+def _strong_rows(gaz: Gazetteer) -> tuple[np.ndarray, np.ndarray]:
+    """Per gazetteer row: a strong kind (not a city's own unit), and a city of a million."""
+    cached = gaz.cache.get("strong_rows")
+    if cached is None or len(cached[0]) != len(gaz):
+        t = gaz._table
+        kind_ok = np.isin(t["kind"].astype(str), STRONG_KINDS) & (t["citylike"] == 0)
+        cached = gaz.cache["strong_rows"] = (kind_ok, t["population"] >= 1_000_000)
+    return cached
+
+
 def _strong(gaz: Gazetteer, cands) -> bool:
     """Some candidate is a country, region, state-level unit or city of a million."""
-    kinds, pops, citylike = gaz._table["kind"], gaz._table["population"], gaz._table["citylike"]
-    return any(kinds[r] in ("country", "region", "disputed", "admin1", "corridor", "physical")
-               and typ in (0, 2) and not citylike[r] or pops[r] >= 1_000_000 for r, typ in cands)
+    kind_ok, big = _strong_rows(gaz)
+    return any(big[r] or (kind_ok[r] and typ in (0, 2)) for r, typ in cands)
 
 
 def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: int,
@@ -337,9 +350,10 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
         flags.add("modifier")
     # Common words with a capital only because they begin a sentence or a headline word.
     is_word = word_count == 1 and span.text.lower() in common
-    if (initial or headline) and word_count == 1 and not strong and not _mentioned_elsewhere(text, span):
-        if is_word or _largest(gaz, span) < SENTENCE_INITIAL_MIN_POPULATION:
-            return None
+    if (initial or headline) and word_count == 1 and not strong \
+            and (is_word or _largest(gaz, span) < SENTENCE_INITIAL_MIN_POPULATION) \
+            and not _mentioned_elsewhere(text, span):
+        return None
     # A small place named like a common word ("Chamber", "Force") needs a word that shows a place.
     if (is_word and not strong and not initial and not headline and prev.lower() not in LOCATIVES
             and text[span.end:span.end + 2] != ", " and _largest(gaz, span) < COMMON_WORD_MAX_POPULATION):
