@@ -136,10 +136,11 @@ class Document:
         feats = []
         for r in self.places.itertuples():
             feats.append({"type": "Feature", "id": r.id, "geometry": json.loads(shapely.to_geojson(r.geometry)),
-                          "properties": {"name": r.name, "kind": r.kind, "country": r.country,
+                          "properties": {"name": r.name, "kind": r.kind,
+                                         "country": r.country if isinstance(r.country, str) else None,
                                          "mentions": r.mentions, "first": r.first, "forms": r.forms,
                                          "texts": r.texts, "lat": r.lat, "lon": r.lon}})
-        return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
+        return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False, allow_nan=False)
 
     def table(self):
         """The mentions as a pandas DataFrame."""

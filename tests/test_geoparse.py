@@ -220,3 +220,16 @@ def test_sentence_initial_sizeable_place_is_kept():
 def test_small_places_named_like_common_words_need_a_locative():
     assert texts("Members of the Chamber met the Force commander.") == []
     assert places("The convoy stopped in Most on Monday.") == {("Most", "city", "CZ")}
+
+
+def test_geojson_is_strict_json_and_reads_back(tmp_path):
+    import json
+
+    import geopandas as gpd
+
+    doc = geoparse("Talks on the South Caucasus in Baku and Yerevan.")
+    fc = json.loads(doc.to_geojson())  # no NaN: regions have a null country
+    assert {f["properties"]["country"] for f in fc["features"]} == {None, "AZ", "AM"}
+    path = tmp_path / "places.geojson"
+    path.write_text(doc.to_geojson(), encoding="utf-8")
+    assert sorted(gpd.read_file(path)["name"]) == ["Baku", "South Caucasus", "Yerevan"]
