@@ -791,11 +791,13 @@ def places_geojson(places: gpd.GeoDataFrame) -> str:
         g = r.get("geometry")
         geom = None if g is None or shapely.is_missing(g) else json.loads(shapely.to_geojson(g))
         feats.append({"type": "Feature", "id": r.get("id"), "geometry": geom,
-                      "properties": {"name": r.get("name"), "kind": r.get("kind"), "country": r.get("country"),
+                      "properties": {"name": r.get("name"), "kind": r.get("kind"),
+                                     "country": r.get("country") if isinstance(r.get("country"), str) else None,
                                      "mentions": int(r.get("mentions") or 0), "first": r.get("first"),
                                      "forms": r.get("forms"), "texts": list(r.get("texts") or []),
                                      "lat": _num(r.get("lat")), "lon": _num(r.get("lon"))}})
-    return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False, default=_json_default)
+    return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False, default=_json_default,
+                      allow_nan=False)
 
 
 def _cell(v: Any) -> str:

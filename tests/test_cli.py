@@ -527,3 +527,16 @@ def test_subprocess_progress_bar_on_a_terminal(tmp_path):
     assert p.returncode == 0
     assert b"geoparsing:" in err and b"/4 [" in err
     assert out.count(b"\n") == 5 and b"geoparsing" not in out  # the bar is not on standard output
+
+
+def test_geojson_output_is_strict_json(tmp_path):
+    import json
+
+    story = tmp_path / "sc.txt"
+    story.write_text("Talks on the South Caucasus in Baku and Yerevan.", encoding="utf-8")
+    r = CliRunner().invoke(main, ["places", str(story), "--format", "geojson"])
+    assert r.exit_code == 0
+    def no_nan(c):
+        raise ValueError(c)
+    fc = json.loads(r.stdout, parse_constant=no_nan)
+    assert {f["properties"]["country"] for f in fc["features"]} == {None, "AZ", "AM"}
