@@ -45,9 +45,13 @@ Department Agency Office Government Republic Kingdom Empire Federal National Int
 Public Chapel Church Cathedral Abbey English Olympics Games Cup League Premier Champions Super Bowl World Pack
 Wal Mart Via Jewish Force Leader Chamber Man Home One Village Reserve Region Ridge Titan Rodeo Continental
 Officer Vice Media Market Rail Star Chief Team Club Group Press Daily Weekly Times Guard Army Navy Marine
-Marines Corps Fire To From Mill Bridge Eagle Red Lot Evens
+Marines Corps Fire To From Mill Bridge Eagle Red Lot Evens But And Or If So Yet More Less Many Some Any All Each Every Other Such
 """
-NOT_PLACES = frozenset(_NOT_PLACES.split())
+NOT_PLACES = frozenset(_NOT_PLACES.split()) | {"White House", "El Niño", "El Nino", "La Niña", "La Nina"}
+# Words after a name that make it a person: "Obama said".
+SPEECH_VERBS = frozenset(["said", "says", "told", "added", "asked", "announced", "stated", "explained", "noted", "wrote", "argued", "insisted", "replied", "warned", "claimed", "admitted", "testified", "tweeted", "acknowledged", "recalled", "urged", "vowed", "denied", "confirmed"])
+# Demonyms that, alone, mostly name a language.
+LANGUAGE_DEMONYMS = frozenset({"English"})
 # A common given name or surname alone is a person's, unless a place of this size bears it.
 PERSON_NAME_MAX_POPULATION = 40_000
 # A one-word place named like a common English word needs a locative unless it is this big.
@@ -275,17 +279,18 @@ STRONG_KINDS = ("country", "region", "disputed", "admin1", "corridor", "physical
 
 
 def _strong_rows(gaz: Gazetteer) -> tuple[np.ndarray, np.ndarray]:
-    """Per gazetteer row: a strong kind (not a city's own unit), and a city of a million."""
+    """Per gazetteer row: a strong kind (not a city's own unit), and a capital or a city of a million."""
     cached = gaz.cache.get("strong_rows")
     if cached is None or len(cached[0]) != len(gaz):
         t = gaz._table
         kind_ok = np.isin(t["kind"].astype(str), STRONG_KINDS) & (t["citylike"] == 0)
-        cached = gaz.cache["strong_rows"] = (kind_ok, t["population"] >= 1_000_000)
+        big = (t["population"] >= 1_000_000) | (t["capital"] == 1)  # "Vilnius said": a government
+        cached = gaz.cache["strong_rows"] = (kind_ok, big)
     return cached
 
 
 def _strong(gaz: Gazetteer, cands) -> bool:
-    """Some candidate is a country, region, state-level unit or city of a million."""
+    """Some candidate is a country, region, state-level unit, capital or city of a million."""
     kind_ok, big = _strong_rows(gaz)
     return any(big[r] or (kind_ok[r] and typ in (0, 2)) for r, typ in cands)
 
@@ -315,8 +320,15 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
             return None
         if span.text.endswith("s") and span.text[:-1].translate(FOLD_TABLE) in matcher(gaz):
             return None  # "Americans", "Mexicans": people, not a place
+        if span.text in LANGUAGE_DEMONYMS and not nxt[:1].isupper():
+            return None  # "in English": the language
         return span
-    if word_count == 1 and span.text in NOT_PLACES:
+    if span.text in NOT_PLACES:
+        return None
+    # "Obama said", "Flores told reporters": people speak, small places do not.
+    if word_count == 1 and not strong and nxt.lower() in SPEECH_VERBS \
+            and _largest(gaz, span) < SENTENCE_INITIAL_MIN_POPULATION:  # "Liverpool said": the club, a metonym
+        persons.add(span.text)
         return None
     dateline = (span.text.isupper() and len(span.text) >= 4 and (span.start == 0 or initial)
                 and text[span.end:span.end + 3][:1] in (",", " ", "(", "-", "—"))
@@ -336,7 +348,8 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     if nxt[:1].isupper() and nxt not in ORG_HEADS and word_count == 1 and not headline and not strong:
         if (not _is_known(gaz, nxt) or nxt in lasts) and not nxt.isupper():
             return None
-    if word_count == 1 and not strong and prev in firsts and prev not in NAME_PREFIXES:
+    if (word_count == 1 and prev in firsts and prev not in NAME_PREFIXES and not prev_is_place(text, prev_end, span)
+            and not text[max(0, span.start - 40):span.start].rstrip(" \t").endswith(".")):  # not "Shelby. Montana"
         persons.add(span.text)
         if prev_end >= 0 and text[prev_end:span.start] == " ":
             persons.add(prev)  # the given name was taken for a place: "Jordan Henderson"
@@ -367,6 +380,11 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     if flags:
         return Span(span.start, span.end, span.text, span.candidates, span.form, frozenset(flags))
     return span
+
+
+def prev_is_place(text: str, prev_end: int, span: Span) -> bool:
+    """The word before ``span`` was itself read as a place ("Victoria" in "Victoria Australia")."""
+    return prev_end >= 0 and text[prev_end:span.start].strip() == ""
 
 
 def _largest(gaz: Gazetteer, span: Span) -> int:

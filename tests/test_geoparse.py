@@ -233,3 +233,21 @@ def test_geojson_is_strict_json_and_reads_back(tmp_path):
     path = tmp_path / "places.geojson"
     path.write_text(doc.to_geojson(), encoding="utf-8")
     assert sorted(gpd.read_file(path)["name"]) == ["Baku", "South Caucasus", "Yerevan"]
+
+
+def test_people_speak_small_places_do_not():
+    assert texts("Obama said the talks would go on.") == []
+    assert [m.text for m in geoparse("Liverpool said it condemned the damage.").mentions] == ["Liverpool"]
+
+
+def test_english_alone_is_the_language():
+    assert texts("The statement was published in English and Armenian.") == ["Armenian"]
+
+
+def test_a_given_name_across_a_sentence_end_is_no_person():
+    doc = geoparse("The prison is in Shelby. Montana offered $69 a day.")
+    assert ("Montana", "admin1") in {(m.text, m.place.kind) for m in doc.mentions}
+
+
+def test_well_known_non_places():
+    assert texts("Officials at the White House spoke of El Niño.") == []
