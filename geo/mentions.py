@@ -346,8 +346,9 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
         persons.add(span.text)
         return None  # "Victoria Beckham", "Georgia Davis"
     if nxt[:1].isupper() and nxt not in ORG_HEADS and word_count == 1 and not headline and not strong:
-        if (not _is_known(gaz, nxt) or nxt in lasts) and not nxt.isupper():
-            return None
+        if (not _is_known(gaz, nxt) or nxt in lasts) and not nxt.isupper() \
+                and (nxt in lasts or _largest(gaz, span) < SENTENCE_INITIAL_MIN_POPULATION):
+            return None  # "Ani Badalyan"; but "Cambridge Analytica" names a place
     if (word_count == 1 and prev in firsts and prev not in NAME_PREFIXES and not prev_is_place(text, prev_end, span)
             and not text[max(0, span.start - 40):span.start].rstrip(" \t").endswith(".")):  # not "Shelby. Montana"
         persons.add(span.text)
