@@ -389,9 +389,10 @@ def prev_is_place(text: str, prev_end: int, span: Span) -> bool:
 
 
 def _largest(gaz: Gazetteer, span: Span) -> int:
-    """The population of the largest candidate place of a span."""
+    """The population of the largest place that bears the span's text as its own name."""
     pops = gaz._table["population"]
-    return max(int(pops[r]) for r, _ in span.candidates)
+    own = [int(pops[r]) for r, typ in span.candidates if typ in (0, 2)]
+    return max(own) if own else max(int(pops[r]) for r, _ in span.candidates)
 
 
 def _is_known(gaz: Gazetteer, word: str) -> bool:
