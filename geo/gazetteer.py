@@ -106,6 +106,8 @@ def surface_forms(name: str, *, phrases: bool = False) -> set[str]:
         out.add(s.replace(" ", "-"))
     if s.startswith(("the ", "The ")):
         out.add(s[4:])
+    if "'" in s and s[:1].isupper():
+        out |= {v.replace("'", "") for v in out}  # GeoNames' Ts'khinvali is written Tskhinvali
     if s.isupper() and s.isalpha() and len(s) >= 4:
         out.add(s.capitalize())  # the matcher reads all-caps words in title case: "DPRK" as "Dprk"
     return {v for v in out if len(v) >= 2 and (v[0].isupper() or v[0].isdigit() or phrases and " " in v)}

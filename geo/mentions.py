@@ -45,7 +45,7 @@ Department Agency Office Government Republic Kingdom Empire Federal National Int
 Public Chapel Church Cathedral Abbey English Olympics Games Cup League Premier Champions Super Bowl World Pack
 Wal Mart Via Jewish Force Leader Chamber Man Home One Village Reserve Region Ridge Titan Rodeo Continental
 Officer Vice Media Market Rail Star Chief Team Club Group Press Daily Weekly Times Guard Army Navy Marine
-Marines Corps Fire To From Mill Bridge Eagle Red Lot Evens But And Or If So Yet More Less Many Some Any All Each Every Other Such
+Marines Corps Fire To From Mill Bridge Eagle Red Lot Evens But And Or If So Yet More Less Many Some Any All Each Every Other Such Union Drug Area Hill
 """
 NOT_PLACES = frozenset(_NOT_PLACES.split()) | {"White House", "El Niño", "El Nino", "La Niña", "La Nina"}
 # Words after a name that make it a person: "Obama said".
