@@ -15,7 +15,7 @@ mentions: sentence-initial common words, person names, words inside longer names
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,14 +26,40 @@ __all__ = ["Span", "find_mentions", "matcher"]
 
 DEMONYM = 3
 
+
+def _words(block: str) -> frozenset[str]:
+    return frozenset(block.split())
+
+
 # Words before a name that make it a person's name ("Foreign Minister Ararat Mirzoyan").
-TITLES = frozenset(["President", "Premier", "Minister", "Secretary", "Senator", "Sen", "Rep", "Representative", "Gov", "Governor", "Mayor", "Mr", "Mrs", "Ms", "Miss", "Dr", "General", "Gen", "Colonel", "Col", "Captain", "Capt", "Lieutenant", "Lt", "Sergeant", "Sgt", "Judge", "Justice", "King", "Queen", "Prince", "Princess", "Pope", "Rev", "Reverend", "Sheikh", "Chancellor", "Ambassador", "spokesperson", "spokesman", "spokeswoman", "Spokesperson", "Spokesman", "Spokeswoman", "Chairman", "Chairwoman", "Director", "Officer", "Commissioner", "Chief", "Coach", "coach", "Detective", "Det", "Deputy", "Sir", "Dame", "Lord", "Lady", "Saint", "Sister", "Brother", "Father", "Bishop", "Archbishop", "Cardinal", "Rabbi", "Imam", "Professor", "Prof", "Agent", "Trooper", "Officer", "Sheriff", "Attorney", "Councilman", "Councilwoman", "Councillor", "Alderman", "Speaker", "Leader", "Emir", "Crown"])
+TITLES = _words("""
+President Premier Minister Secretary Senator Sen Rep Representative Gov Governor Mayor Mr Mrs Ms Miss Dr
+General Gen Colonel Col Captain Capt Lieutenant Lt Sergeant Sgt Judge Justice King Queen Prince Princess Pope
+Rev Reverend Sheikh Chancellor Ambassador spokesperson spokesman spokeswoman Spokesperson Spokesman
+Spokeswoman Chairman Chairwoman Director Officer Commissioner Chief Coach coach Detective Det Deputy Sir Dame
+Lord Lady Saint Sister Brother Father Bishop Archbishop Cardinal Rabbi Imam Professor Prof Agent Trooper
+Sheriff Attorney Councilman Councilwoman Councillor Alderman Speaker Leader Emir Crown
+""")
 # Words after a name that make it part of an organisation or event, not a place mention.
-ORG_HEADS = frozenset(["Post", "Times", "Journal", "Tribune", "Herald", "Gazette", "Chronicle", "Review", "Daily", "Press", "News", "Observer", "Examiner", "Inquirer", "Sentinel", "Courier", "Dispatch", "Star", "Sun", "Globe", "Telegraph", "Guardian", "Independent", "Mirror", "Standard", "Record", "Register", "University", "College", "School", "Academy", "Institute", "Hospital", "Clinic", "Airport", "Station", "Stadium", "Arena", "Park", "Hotel", "Museum", "Library", "Church", "Cathedral", "Mosque", "Temple", "Bank", "Company", "Corporation", "Corp", "Inc", "Ltd", "Group", "Holdings", "Club", "FC", "United", "Rovers", "Wanderers", "Athletic", "Lakers", "Giants", "Jets", "Rangers", "Redskins", "Warriors", "Bulls", "Heat", "Braves", "Cubs", "Agreement", "Accord", "Accords", "Declaration", "Protocol", "Convention", "Treaty", "Summit", "Conference", "Process", "Format", "Council", "Commission", "Committee", "Department", "Ministry", "Police", "Army", "Navy", "Court", "Tribunal", "Parliament", "Senate", "Assembly", "Congress", "Party", "Movement", "Front", "Foundation", "Fund", "Association", "Society", "Union", "League", "Federation", "Airlines", "Airways", "Air", "Railway", "Railways", "Motors", "Energy", "Oil", "Gas", "Telecom", "Media", "Television", "TV", "Radio", "Network", "Tech", "State", "Street", "Avenue", "Road", "Boulevard", "Square", "Bridge", "Tower", "Center", "Centre", "Hall", "Building", "Mall", "Market"])
+ORG_HEADS = _words("""
+Post Times Journal Tribune Herald Gazette Chronicle Review Daily Press News Observer Examiner Inquirer
+Sentinel Courier Dispatch Star Sun Globe Telegraph Guardian Independent Mirror Standard Record Register
+University College School Academy Institute Hospital Clinic Airport Station Stadium Arena Park Hotel Museum
+Library Church Cathedral Mosque Temple Bank Company Corporation Corp Inc Ltd Group Holdings Club FC United
+Rovers Wanderers Athletic Lakers Giants Jets Rangers Redskins Warriors Bulls Heat Braves Cubs Agreement Accord
+Accords Declaration Protocol Convention Treaty Summit Conference Process Format Council Commission Committee
+Department Ministry Police Army Navy Court Tribunal Parliament Senate Assembly Congress Party Movement Front
+Foundation Fund Association Society Union League Federation Airlines Airways Air Railway Railways Motors
+Energy Oil Gas Telecom Media Television TV Radio Network Tech State Street Avenue Road Boulevard Square Bridge
+Tower Center Centre Hall Building Mall Market
+""")
 # Words before a name that belong to it ("North Carolina" is matched whole; these qualify others).
-NAME_PREFIXES = frozenset(["North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central", "Greater", "Upper", "Lower", "Inner", "Outer", "Metro", "Downtown", "Old", "New", "Lake", "Mount", "Mt", "Port", "Fort", "Ft", "Saint", "St", "San", "Santa", "Cape", "Gulf", "Bay", "Isle", "Rio", "Los", "Las", "El", "La", "Le", "Del", "Des", "Al", "The"])
+NAME_PREFIXES = _words("""
+North South East West Northern Southern Eastern Western Central Greater Upper Lower Inner Outer Metro Downtown
+Old New Lake Mount Mt Port Fort Ft Saint St San Santa Cape Gulf Bay Isle Rio Los Las El La Le Del Des Al The
+""")
 # Capitalised words that name no place in news, though a village somewhere bears the name.
-_NOT_PLACES = """
+NOT_PLACES = _words("""
 January February March April May June July August September October November December Jan Feb Mar Apr Jun Jul
 Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday Christmas Easter Police
 Council Court Congress Commerce Industry Bank Post Research Justice Supreme University College Street Road
@@ -45,11 +71,14 @@ Department Agency Office Government Republic Kingdom Empire Federal National Int
 Public Chapel Church Cathedral Abbey English Olympics Games Cup League Premier Champions Super Bowl World Pack
 Wal Mart Via Jewish Force Leader Chamber Man Home One Village Reserve Region Ridge Titan Rodeo Continental
 Officer Vice Media Market Rail Star Chief Team Club Group Press Daily Weekly Times Guard Army Navy Marine
-Marines Corps Fire To From Mill Bridge Eagle Red Lot Evens But And Or If So Yet More Less Many Some Any All Each Every Other Such Union Drug Area Hill
-"""
-NOT_PLACES = frozenset(_NOT_PLACES.split()) | {"White House", "El Niño", "El Nino", "La Niña", "La Nina"}
+Marines Corps Fire To From Mill Bridge Eagle Red Lot Evens But And Or If So Yet More Less Many Some Any All
+Each Every Other Such Union Drug Area Hill
+""") | {"White House", "El Niño", "El Nino", "La Niña", "La Nina"}
 # Words after a name that make it a person: "Obama said".
-SPEECH_VERBS = frozenset(["said", "says", "told", "added", "asked", "announced", "stated", "explained", "noted", "wrote", "argued", "insisted", "replied", "warned", "claimed", "admitted", "testified", "tweeted", "acknowledged", "recalled", "urged", "vowed", "denied", "confirmed"])
+SPEECH_VERBS = _words("""
+said says told added asked announced stated explained noted wrote argued insisted replied warned claimed
+admitted testified tweeted acknowledged recalled urged vowed denied confirmed
+""")
 # Demonyms that, alone, mostly name a language.
 LANGUAGE_DEMONYMS = frozenset({"English"})
 # A common given name or surname alone is a person's, unless a place of this size bears it.
@@ -59,7 +88,10 @@ COMMON_WORD_MAX_POPULATION = 50_000
 # A one-word name at the start of a sentence, said nowhere else, is a place only if this big.
 SENTENCE_INITIAL_MIN_POPULATION = 100_000
 # Words before a name that show it is a place: "in Lincoln", "near Jordan".
-LOCATIVES = frozenset(["in", "at", "from", "to", "near", "outside", "across", "into", "toward", "towards", "around", "between", "through", "via", "throughout", "inside", "within", "over", "of", "off", "along", "beyond", "past", "and"])
+LOCATIVES = _words("""
+in at from to near outside across into toward towards around between through via throughout inside within over
+of off along beyond past and
+""")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
 _CAPS = re.compile(r"\b[A-Z][A-Z]{3,}\b")
 _SENT_END = re.compile(r"[.!?:;\"“”»)\]]\s*$|^\s*$")
@@ -74,7 +106,6 @@ class Span:
     text: str
     candidates: tuple[tuple[int, int], ...]  # (gazetteer row, name type)
     form: str = "name"
-    flags: frozenset[str] = field(default_factory=frozenset)
 
 
 class Matcher:
@@ -141,12 +172,10 @@ def _is_boundary(t: str, i: int) -> bool:
 _PREV_REVERSED = re.compile(r"[ \t]*((?:[^\W_]|['.\-])*)")
 
 
-def _prev_word(text: str, start: int) -> tuple[str, int]:
-    """The word before ``start`` (spaces and tabs between), and where it begins."""
-    a = max(0, start - 60)
-    m = _PREV_REVERSED.match(text[a:start][::-1])
-    word = m.group(1)[::-1]
-    return word.rstrip("."), start - m.end()
+def _prev_word(text: str, start: int) -> str:
+    """The word before ``start`` (spaces and tabs between), without a final full stop."""
+    m = _PREV_REVERSED.match(text[max(0, start - 60):start][::-1])
+    return m.group(1)[::-1].rstrip(".")
 
 
 def _next_word(text: str, end: int) -> str:
@@ -224,20 +253,13 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
     if not text:
         return []
     t = _fold_text(text)
-    found = []
-    lengths = m.lengths
-    for end_idx, group in m.automaton.iter_long(t):
-        start = end_idx - int(lengths[group]) + 1
-        if _is_boundary(t, start - 1) and _is_boundary(t, end_idx + 1):
-            found.append((start, end_idx + 1, group))
-    # Leftmost-longest, no overlaps.
-    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
     spans: list[Span] = []
     persons: set[str] = set()
     lines: dict[int, bool] = {}
-    last_end = -1
-    for start, end, group in found:
-        if start < last_end:
+    # iter_long yields the leftmost-longest matches, in order and not overlapping.
+    for end_idx, group in m.automaton.iter_long(t):
+        start, end = end_idx - int(m.lengths[group]) + 1, end_idx + 1
+        if not (_is_boundary(t, start - 1) and _is_boundary(t, end)):
             continue
         cands = m.candidates(group)
         if not demonyms:
@@ -253,7 +275,6 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
         span = _check(text, span, gaz, persons, spans[-1].end if spans else -1, firsts, lasts, lines, common)
         if span is not None:
             spans.append(span)
-            last_end = end
         elif spans and spans[-1].text in persons and text[spans[-1].end:start] == " ":
             spans.pop()
     return _drop_name_pairs(text, spans, persons, firsts, lasts, lines)
@@ -303,18 +324,19 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
     ``persons`` collects the names found to be people's, so that "Miller added" is not a
     place once "Matthew Miller" was a person.
     """
-    flags = set()
+    kinds = gaz._table["kind"]
     first = span.text[0]
     if not (first.isupper() or first.isdigit()):
-        kinds = gaz._table["kind"]
         if " " not in span.text or not all(kinds[r] in PHRASE_KINDS for r, _ in span.candidates):
             return None
     word_count = len(span.text.split())
-    prev, _ = _prev_word(text, span.start)
+    prev = _prev_word(text, span.start)
     nxt = _next_word(text, span.end)
     initial = sentence_initial(text, span.start)
     headline = title_case_line(text, span.start, lines)
     strong = _strong(gaz, span.candidates)
+    # A word beside it shows a place: "in Lincoln", "Paris, Texas".
+    placed = prev.lower() in LOCATIVES or text[span.end:span.end + 2] == ", "
     if span.form == "demonym":
         if prev in TITLES and nxt[:1].isupper():
             return None
@@ -349,19 +371,16 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
         if (not _is_known(gaz, nxt) or nxt in lasts) and not nxt.isupper() \
                 and (nxt in lasts or _largest(gaz, span) < SENTENCE_INITIAL_MIN_POPULATION):
             return None  # "Ani Badalyan"; but "Cambridge Analytica" names a place
-    if (word_count == 1 and prev in firsts and prev not in NAME_PREFIXES and not prev_is_place(text, prev_end, span)
+    if (word_count == 1 and prev in firsts and prev not in NAME_PREFIXES and not _follows_place(text, prev_end, span)
             and not text[max(0, span.start - 40):span.start].rstrip(" \t").endswith(".")):  # not "Shelby. Montana"
         persons.add(span.text)
         if prev_end >= 0 and text[prev_end:span.start] == " ":
             persons.add(prev)  # the given name was taken for a place: "Jordan Henderson"
         return None
     # A common given name or surname standing alone is a person unless a word shows a place.
-    if (word_count == 1 and not strong and (span.text in firsts or span.text in lasts)
-            and prev.lower() not in LOCATIVES and text[span.end:span.end + 2] != ", "
+    if (word_count == 1 and not strong and (span.text in firsts or span.text in lasts) and not placed
             and _largest(gaz, span) < PERSON_NAME_MAX_POPULATION):
         return None
-    if nxt in ORG_HEADS and word_count == 1:
-        flags.add("modifier")
     # Common words with a capital only because they begin a sentence or a headline word.
     is_word = word_count == 1 and span.text.lower() in common
     if (initial or headline) and word_count == 1 and not strong \
@@ -369,21 +388,18 @@ def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: i
             and not _mentioned_elsewhere(text, span):
         return None
     # A small place named like a common word ("Chamber", "Force") needs a word that shows a place.
-    if (is_word and not strong and not initial and not headline and prev.lower() not in LOCATIVES
-            and text[span.end:span.end + 2] != ", " and _largest(gaz, span) < COMMON_WORD_MAX_POPULATION):
+    if (is_word and not strong and not initial and not headline and not placed
+            and _largest(gaz, span) < COMMON_WORD_MAX_POPULATION):
         return None
     if span.text.isupper() and len(span.text) <= 3 and not any(t == 2 for _, t in span.candidates):
         return None  # short all-caps tokens are codes unless they are known abbreviations
-    kinds = gaz._table["kind"]
     if (span.text.count(".") < 2 and all(t == 2 and kinds[r] == "admin1" for r, t in span.candidates)
             and text[max(0, span.start - 2):span.start] != ", "):
         return None  # state abbreviations ("Ga.", "Wash.") only as qualifiers: "Atlanta, Ga."; "S.C." anywhere
-    if flags:
-        return Span(span.start, span.end, span.text, span.candidates, span.form, frozenset(flags))
     return span
 
 
-def prev_is_place(text: str, prev_end: int, span: Span) -> bool:
+def _follows_place(text: str, prev_end: int, span: Span) -> bool:
     """The word before ``span`` was itself read as a place ("Victoria" in "Victoria Australia")."""
     return prev_end >= 0 and text[prev_end:span.start].strip() == ""
 
