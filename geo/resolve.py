@@ -188,6 +188,11 @@ def explain(document: Document, mention: Mention | int | str):
     return pd.DataFrame(rows, columns=cols).sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _best(scores: dict[int, float]) -> int:
+    """The row with the highest score."""
+    return max(scores.items(), key=lambda kv: kv[1])[0]
+
+
 def _sentences(text: str) -> list[int]:
     return [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
 
@@ -317,7 +322,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         gc, ga = group_c[key_of[i]], group_a[key_of[i]]
         own_c = sum(gc.values())
         others = all_c - own_c
-        qrow = max(base[quals[i]].items(), key=lambda kv: kv[1])[0] if i in quals else -1
+        qrow = _best(base[quals[i]]) if i in quals else -1
         for row, p in base[i].items():
             cc, a1 = countries[row], admin1s[row]
             c_other = max(0.0, total_c.get(cc, 0.0) - gc.get(cc, 0.0)) if cc else 0.0
@@ -349,14 +354,14 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
     groups: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(spans):
         if i not in own:
-            groups[(s.form, fold(s.text))].append(i)
+            groups[(s.form, key_of[i])].append(i)
     choice: dict[int, int] = {}
     sense_bonus: dict[int, dict[int, float]] = defaultdict(dict)
     for i in own:
-        choice[i] = max(scores[i].items(), key=lambda kv: kv[1])[0]
+        choice[i] = _best(scores[i])
     qualified_choice = defaultdict(set)
     for i in own:
-        qualified_choice[(spans[i].form, fold(spans[i].text))].add(choice[i])
+        qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
     for key, idxs in groups.items():
         total: dict[int, float] = defaultdict(float)
         for i in idxs:
@@ -367,7 +372,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
                 total[row] += 3.0 * len(idxs)
                 for i in idxs:
                     sense_bonus[i][row] = 3.0
-        best = max(total.items(), key=lambda kv: kv[1])[0]
+        best = _best(total)
         for i in idxs:
             choice[i] = best
 
@@ -384,11 +389,11 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         text_, start, end = s.text, s.start, s.end
         if i in quals:
             qs = spans[quals[i]]
-            qual = Place(gaz, max(base[quals[i]].items(), key=lambda kv: kv[1])[0])
+            qual = Place(gaz, _best(base[quals[i]]))
             if text[s.end:qs.start] != " in ":  # "Paris, Texas" is one mention; "Paris in Texas" two
                 text_, end = text[start:qs.end], qs.end
-        m = Mention(start, end, text_, s.form, Place(gaz, row), _sentence_at(text, starts, start, sentence_cache), round(conf, 4),
-                    qual, len(mentions))
+        sentence = _sentence_at(text, starts, start, sentence_cache)
+        m = Mention(start, end, text_, s.form, Place(gaz, row), sentence, round(conf, 4), qual, len(mentions))
         mentions.append(m)
         ev_out[m.index] = (evidence[i], types[i], dict(sense_bonus[i]), cues[i], choice[i])
     return Document(text, mentions, ev_out, gaz)
@@ -422,10 +427,8 @@ def _nearness(t: dict, base: list[dict[int, float]], anchors: list[tuple[int, in
     lat, lon = t["lat"], t["lon"]
     rows = np.fromiter((r for _, r in pairs), dtype=np.int64, count=len(pairs))
     arows = np.fromiter((r for _, r in anchors), dtype=np.int64, count=len(anchors))
-    la1, lo1 = np.radians(lat[rows].astype(float))[:, None], np.radians(lon[rows].astype(float))[:, None]
-    la2, lo2 = np.radians(lat[arows].astype(float))[None, :], np.radians(lon[arows].astype(float))[None, :]
-    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    d = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    d = _km(lat[rows].astype(float)[:, None], lon[rows].astype(float)[:, None],
+            lat[arows].astype(float)[None, :], lon[arows].astype(float)[None, :])
     names = {k: n for n, k in enumerate(dict.fromkeys(key_of))}
     spans_of = np.fromiter((names[k] for k, _ in pairs), dtype=np.int64, count=len(pairs))
     aspans = np.fromiter((names[key_of[i]] for i, _ in anchors), dtype=np.int64, count=len(anchors))
@@ -436,11 +439,17 @@ def _nearness(t: dict, base: list[dict[int, float]], anchors: list[tuple[int, in
     return {k: b for k in keys if (b := bonus[(key_of[k[0]], k[1])]) > 0.01}
 
 
+def _km(lat1, lon1, lat2, lon2):
+    """Great-circle distance in km; takes floats or broadcasting numpy arrays."""
+    import numpy as np
+
+    la1, lo1, la2, lo2 = (np.radians(x) for x in (lat1, lon1, lat2, lon2))
+    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+
+
 def _near(t: dict, a: int, b: int, km: float = 60.0) -> bool:
-    la, lo = math.radians(t["lat"][a]), math.radians(t["lon"][a])
-    lb, lob = math.radians(t["lat"][b]), math.radians(t["lon"][b])
-    h = math.sin((lb - la) / 2) ** 2 + math.cos(la) * math.cos(lb) * math.sin((lob - lo) / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h))) <= km
+    return float(_km(t["lat"][a], t["lon"][a], t["lat"][b], t["lon"][b])) <= km
 
 
 def _evidence_rows(gaz: Gazetteer, raw: tuple) -> list[dict]:
