@@ -147,7 +147,7 @@ class Place:
         set_(self, "_row", int(row))
         for col in ("id", "name", "kind", "country", "admin1", "source"):
             v = t[col][row]
-            set_(self, col, None if v is None or v != v else str(v))
+            set_(self, col, None if v is None else str(v))  # _column gives None for missing values
         set_(self, "lat", float(t["lat"][row]))
         set_(self, "lon", float(t["lon"][row]))
         set_(self, "population", int(t["population"][row]))
