@@ -1,7 +1,7 @@
 """Recognition: find the spans of a text that name a place in the gazetteer.
 
 The gazetteer drives it. Every name of every place goes into one Aho-Corasick automaton
-(pyahocorasick), matched case-sensitively over a length-preserving folded copy of the text,
+(ahocorasick_rs, leftmost-longest), matched case-sensitively over a length-preserving folded copy of the text,
 so that offsets stay offsets into the original. Rules then drop matches that are not place
 mentions: sentence-initial common words, person names, words inside longer names.
 
@@ -14,8 +14,9 @@ mentions: sentence-initial common words, person names, words inside longer names
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -92,8 +93,9 @@ LOCATIVES = _words("""
 in at from to near outside across into toward towards around between through via throughout inside within over
 of off along beyond past and
 """)
+# What follows an all-caps dateline: "BEIRUT (AP) -", "BAKU, Azerbaijan".
+DATELINE_NEXT = (",", " ", "(", "-", "—")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
-_CAPS = re.compile(r"\b[A-Z][A-Z]{3,}\b")
 _SENT_END = re.compile(r"[.!?:;\"“”»)\]]\s*$|^\s*$")
 
 
@@ -106,6 +108,49 @@ class Span:
     text: str
     candidates: tuple[tuple[int, int], ...]  # (gazetteer row, name type)
     form: str = "name"
+    surface: Surface | None = field(default=None, compare=False, repr=False)
+
+
+class Surface:
+    """What a matched text says by itself, before its context is read: its candidates and
+    the facts the recognition rules test. Computed once per distinct text and shared."""
+
+    __slots__ = ("group", "text", "candidates", "form", "reject", "one_word", "strong", "largest", "first",
+                 "last", "is_word", "upper", "caps_word", "abbrev", "state_abbrev", "plural_demonym", "language",
+                 "resolution")
+
+    def __init__(self, gaz: Gazetteer, m: Matcher, group: int, text: str, demonyms: bool) -> None:
+        firsts, lasts = personal_names(gaz)
+        kinds = gaz._table["kind"]
+        self.group, self.text, self.resolution = group, text, None
+        cands = m.candidates(group)
+        if not demonyms:
+            cands = tuple(c for c in cands if c[1] != DEMONYM)
+        # A name matches either as a demonym or as a place name, never both.
+        names = tuple(c for c in cands if c[1] != DEMONYM)
+        if names and len(names) < len(cands) and not _strong(gaz, names):
+            names = ()  # "Arab", "Ismaili": the demonym, not a village of that name
+        self.candidates = names or cands
+        self.form = "name" if names else "demonym"
+        first = text[:1]
+        # Lowercase matches count only as multi-word names of regions ("the West Bank").
+        self.reject = not cands or (not (first.isupper() or first.isdigit()) and (
+            " " not in text or not all(kinds[r] in PHRASE_KINDS for r, _ in self.candidates)))
+        self.one_word = len(text.split()) == 1
+        self.strong = _strong(gaz, self.candidates) if cands else False
+        self.largest = _largest(gaz, self.candidates) if cands else 0
+        self.first, self.last = text in firsts, text in lasts
+        self.is_word = self.one_word and text.lower() in common_words(gaz)
+        self.upper = text.isupper()
+        self.caps_word = self.upper and text.isalpha() and len(text) >= 4  # NATO, FIFA
+        self.abbrev = any(t == 2 for _, t in self.candidates)
+        self.state_abbrev = (text.count(".") < 2 and bool(self.candidates)
+                             and all(t == 2 and kinds[r] == "admin1" for r, t in self.candidates))
+        # "Americans", "Mexicans": people, not a place.
+        self.plural_demonym = text.endswith("s") and text[:-1].translate(FOLD_TABLE) in m
+        self.language = text in LANGUAGE_DEMONYMS
+        if self.form == "name" and text in NOT_PLACES:
+            self.reject = True
 
 
 class Matcher:
@@ -115,7 +160,7 @@ class Matcher:
     """
 
     def __init__(self, gaz: Gazetteer) -> None:
-        import ahocorasick
+        import ahocorasick_rs
 
         surf = gaz.surfaces
         forms = surf["surface"].to_numpy()
@@ -123,20 +168,36 @@ class Matcher:
         self.starts = np.r_[starts, len(forms)]
         self.rows = surf["row"].to_numpy()
         self.types = surf["type"].to_numpy()
-        auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        keys = forms[starts].tolist()
-        for g, key in enumerate(keys):
-            auto.add_word(key, g)
-        self.lengths = np.fromiter(map(len, keys), dtype=np.int32, count=len(keys))
-        auto.make_automaton()
-        self.automaton = auto
+        self.keys = forms[starts].tolist()  # sorted: membership is a binary search
+        self.automaton = ahocorasick_rs.AhoCorasick(self.keys,
+                                                    matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+        self.surfaces: tuple[dict[str, Surface], dict[str, Surface]] = ({}, {})  # without, with demonyms
+
+    def find(self, folded: str) -> list[tuple[int, int, int]]:
+        """``(group, start, end)`` of the leftmost-longest matches, in order and not overlapping."""
+        return self.automaton.find_matches_as_indexes(folded)
 
     def candidates(self, group: int) -> tuple[tuple[int, int], ...]:
         a, b = self.starts[group], self.starts[group + 1]
         return tuple(zip(self.rows[a:b].tolist(), self.types[a:b].tolist()))
 
+    def surface(self, gaz: Gazetteer, group: int, text: str, demonyms: bool) -> Surface:
+        """The shared :class:`Surface` of a matched text."""
+        cache = self.surfaces[demonyms]
+        s = cache.get(text)
+        if s is None or s.group != group:
+            if len(cache) >= MAX_SURFACES:
+                cache.clear()
+            s = cache[text] = Surface(gaz, self, group, text, demonyms)
+        return s
+
     def __contains__(self, surface: str) -> bool:
-        return surface in self.automaton
+        i = bisect.bisect_left(self.keys, surface)
+        return i < len(self.keys) and self.keys[i] == surface
+
+
+#: Distinct matched texts whose facts are kept; more and the cache starts again.
+MAX_SURFACES = 200_000
 
 
 def matcher(gaz: Gazetteer) -> Matcher:
@@ -150,23 +211,36 @@ def matcher(gaz: Gazetteer) -> Matcher:
     return m
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-
-
-def _fold_chars(m: re.Match) -> str:
-    s = m.group(0)
-    t = s.translate(FOLD_TABLE)
-    return t if len(t) == len(s) else s
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _fold_text(text: str) -> str:
-    t = text if text.isascii() else _NON_ASCII.sub(_fold_chars, text)
-    # All-caps words (datelines, headlines) are matched in title case: "BEIRUT" -> "Beirut".
-    return _CAPS.sub(lambda m: m.group(0).capitalize(), t)
+    """``text`` with letters folded one for one ("Xankəndi" -> "Xankendi"), all-caps words in
+    title case ("BEIRUT" -> "Beirut": datelines and headlines), and the same length."""
+    if not text.isascii():
+        for ch in set(_NON_ASCII.findall(text)):
+            folded = FOLD_TABLE.get(ord(ch)) or ("\ufffd" if "\ud800" <= ch <= "\udfff" else None)
+            if folded is not None:  # lone surrogates, which cannot be matched, become U+FFFD
+                text = text.replace(ch, folded)
+    # Quick test first: most texts have no run of four capitals.
+    if b"AAAA" not in text.encode("utf-8", "surrogatepass").translate(_CAPITALS_AS_A):
+        return text
+    parts, done = [], 0
+    for m in _CAPS_RUN.finditer(text):
+        a, b = m.span()
+        if (a and _is_word_char(text[a - 1])) or (b < len(text) and _is_word_char(text[b])):
+            continue  # part of a longer word
+        parts += (text[done:a], text[a:b].capitalize())
+        done = b
+    return "".join(parts) + text[done:] if parts else text
 
 
-def _is_boundary(t: str, i: int) -> bool:
-    return i < 0 or i >= len(t) or not t[i].isalnum()
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+_CAPS_RUN = re.compile(r"[A-Z]{4,}")
+_CAPITALS_AS_A = bytes(0x41 if 0x41 <= i <= 0x5A else 0x20 for i in range(256))
 
 
 _PREV_REVERSED = re.compile(r"[ \t]*((?:[^\W_]|['.\-])*)")
@@ -249,35 +323,94 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
     gaz = gazetteer or load_gazetteer()
     m = matcher(gaz)
     firsts, lasts = personal_names(gaz)
-    common = common_words(gaz)
+    common_words(gaz)
     if not text:
         return []
     t = _fold_text(text)
+    n = len(t)
     spans: list[Span] = []
     persons: set[str] = set()
     lines: dict[int, bool] = {}
-    # iter_long yields the leftmost-longest matches, in order and not overlapping.
-    for end_idx, group in m.automaton.iter_long(t):
-        start, end = end_idx - int(m.lengths[group]) + 1, end_idx + 1
-        if not (_is_boundary(t, start - 1) and _is_boundary(t, end)):
+    for group, start, end in m.find(t):
+        if (start and t[start - 1].isalnum()) or (end < n and t[end].isalnum()):
+            continue  # inside a longer word
+        stext = text[start:end]
+        surface = m.surface(gaz, group, stext, demonyms)
+        if not surface.candidates:
             continue
-        cands = m.candidates(group)
-        if not demonyms:
-            cands = tuple(c for c in cands if c[1] != DEMONYM)
-        if not cands:
-            continue
-        # A name matches either as a demonym or as a place name, never both.
-        names = tuple(c for c in cands if c[1] != DEMONYM)
-        if names and len(names) < len(cands) and not _strong(gaz, names):
-            names = ()  # "Arab", "Ismaili": the demonym, not a village of that name
-        form = "name" if names else "demonym"
-        span = Span(start, end, text[start:end], names or cands, form)
-        span = _check(text, span, gaz, persons, spans[-1].end if spans else -1, firsts, lasts, lines, common)
-        if span is not None:
-            spans.append(span)
-        elif spans and spans[-1].text in persons and text[spans[-1].end:start] == " ":
+        prev_end = spans[-1].end if spans else -1
+        if not surface.reject and _is_mention(text, start, end, surface, gaz, persons, prev_end, firsts, lasts,
+                                              lines):
+            spans.append(Span(start, end, stext, surface.candidates, surface.form, surface))
+        elif spans and spans[-1].text in persons and text[prev_end:start] == " ":
             spans.pop()
     return _drop_name_pairs(text, spans, persons, firsts, lasts, lines)
+
+
+def _is_mention(text: str, start: int, end: int, s: Surface, gaz: Gazetteer, persons: set[str], prev_end: int,
+                firsts: frozenset[str], lasts: frozenset[str], lines: dict[int, bool]) -> bool:
+    """Apply the rules that tell a place mention from a word that looks like one.
+
+    ``persons`` collects the names found to be people's, so that "Miller added" is not a
+    place once "Matthew Miller" was a person. Context is read only where a rule needs it.
+    """
+    prev = _prev_word(text, start)
+    if s.form == "demonym":
+        nxt_upper = _next_word(text, end)[:1].isupper()
+        if prev in TITLES and nxt_upper:
+            return False
+        if s.plural_demonym:
+            return False  # "Americans", "Mexicans": people, not a place
+        return not (s.language and not nxt_upper)  # "in English": the language
+    stext, one, strong = s.text, s.one_word, s.strong
+    nxt = _next_word(text, end) if one and (s.first or not strong) else ""
+    # "Obama said", "Flores told reporters": people speak, small places do not.
+    if one and not strong and nxt.lower() in SPEECH_VERBS \
+            and s.largest < SENTENCE_INITIAL_MIN_POPULATION:  # "Liverpool said": the club, a metonym
+        persons.add(stext)
+        return False
+    initial = sentence_initial(text, start) if s.upper or (one and not strong) else False
+    if s.upper and len(stext) >= 4 and (start == 0 or initial) and text[end:end + 1] in DATELINE_NEXT:
+        return True  # a dateline: "BEIRUT (AP) -"
+    headline = title_case_line(text, start, lines)
+    if s.caps_word and not strong and not headline:
+        return False  # acronyms: NATO, FIFA
+    # Person names: "Foreign Minister Ararat Mirzoyan", "Ani Badalyan", "Matthew Miller".
+    if stext in persons and not strong:
+        return False
+    if prev in TITLES:
+        persons.add(stext)
+        return False
+    if one and s.first and nxt in lasts and not headline:
+        persons.add(stext)
+        return False  # "Victoria Beckham", "Georgia Davis"
+    if nxt[:1].isupper() and nxt not in ORG_HEADS and one and not headline and not strong:
+        if (not _is_known(gaz, nxt) or nxt in lasts) and not nxt.isupper() \
+                and (nxt in lasts or s.largest < SENTENCE_INITIAL_MIN_POPULATION):
+            return False  # "Ani Badalyan"; but "Cambridge Analytica" names a place
+    if (one and prev in firsts and prev not in NAME_PREFIXES and not _follows_place(text, prev_end, start)
+            and not text[max(0, start - 40):start].rstrip(" \t").endswith(".")):  # not "Shelby. Montana"
+        persons.add(stext)
+        if prev_end >= 0 and text[prev_end:start] == " ":
+            persons.add(prev)  # the given name was taken for a place: "Jordan Henderson"
+        return False
+    if one and not strong:
+        # A word beside it shows a place: "in Lincoln", "Paris, Texas".
+        placed = prev.lower() in LOCATIVES or text[end:end + 2] == ", "
+        # A common given name or surname standing alone is a person unless a word shows a place.
+        if (s.first or s.last) and not placed and s.largest < PERSON_NAME_MAX_POPULATION:
+            return False
+        # Common words with a capital only because they begin a sentence or a headline word.
+        if (initial or headline) and (s.is_word or s.largest < SENTENCE_INITIAL_MIN_POPULATION) \
+                and not _mentioned_elsewhere(text, stext, start):
+            return False
+        # A small place named like a common word ("Chamber", "Force") needs a word that shows a place.
+        if s.is_word and not initial and not headline and not placed and s.largest < COMMON_WORD_MAX_POPULATION:
+            return False
+    if s.upper and len(stext) <= 3 and not s.abbrev:
+        return False  # short all-caps tokens are codes unless they are known abbreviations
+    # State abbreviations ("Ga.", "Wash.") only as qualifiers: "Atlanta, Ga."; "S.C." anywhere.
+    return not (s.state_abbrev and text[max(0, start - 2):start] != ", ")
 
 
 def _drop_name_pairs(text: str, spans: list[Span], persons: set[str], firsts: frozenset[str],
@@ -316,108 +449,36 @@ def _strong(gaz: Gazetteer, cands) -> bool:
     return any(big[r] or (kind_ok[r] and typ in (0, 2)) for r, typ in cands)
 
 
-def _check(text: str, span: Span, gaz: Gazetteer, persons: set[str], prev_end: int,
-           firsts: frozenset[str] = frozenset(), lasts: frozenset[str] = frozenset(),
-           lines: dict | None = None, common: frozenset[str] = frozenset()) -> Span | None:
-    """Apply the rules that tell a place mention from a word that looks like one.
-
-    ``persons`` collects the names found to be people's, so that "Miller added" is not a
-    place once "Matthew Miller" was a person.
-    """
-    kinds = gaz._table["kind"]
-    first = span.text[0]
-    if not (first.isupper() or first.isdigit()):
-        if " " not in span.text or not all(kinds[r] in PHRASE_KINDS for r, _ in span.candidates):
-            return None
-    word_count = len(span.text.split())
-    prev = _prev_word(text, span.start)
-    nxt = _next_word(text, span.end)
-    initial = sentence_initial(text, span.start)
-    headline = title_case_line(text, span.start, lines)
-    strong = _strong(gaz, span.candidates)
-    # A word beside it shows a place: "in Lincoln", "Paris, Texas".
-    placed = prev.lower() in LOCATIVES or text[span.end:span.end + 2] == ", "
-    if span.form == "demonym":
-        if prev in TITLES and nxt[:1].isupper():
-            return None
-        if span.text.endswith("s") and span.text[:-1].translate(FOLD_TABLE) in matcher(gaz):
-            return None  # "Americans", "Mexicans": people, not a place
-        if span.text in LANGUAGE_DEMONYMS and not nxt[:1].isupper():
-            return None  # "in English": the language
-        return span
-    if span.text in NOT_PLACES:
-        return None
-    # "Obama said", "Flores told reporters": people speak, small places do not.
-    if word_count == 1 and not strong and nxt.lower() in SPEECH_VERBS \
-            and _largest(gaz, span) < SENTENCE_INITIAL_MIN_POPULATION:  # "Liverpool said": the club, a metonym
-        persons.add(span.text)
-        return None
-    dateline = (span.text.isupper() and len(span.text) >= 4 and (span.start == 0 or initial)
-                and text[span.end:span.end + 3][:1] in (",", " ", "(", "-", "—"))
-    if dateline:
-        return span
-    if span.text.isupper() and span.text.isalpha() and len(span.text) >= 4 and not strong and not headline:
-        return None  # acronyms: NATO, FIFA
-    # Person names: "Foreign Minister Ararat Mirzoyan", "Ani Badalyan", "Matthew Miller".
-    if span.text in persons and not strong:
-        return None
-    if prev in TITLES:
-        persons.add(span.text)
-        return None
-    if word_count == 1 and span.text in firsts and nxt in lasts and not headline:
-        persons.add(span.text)
-        return None  # "Victoria Beckham", "Georgia Davis"
-    if nxt[:1].isupper() and nxt not in ORG_HEADS and word_count == 1 and not headline and not strong:
-        if (not _is_known(gaz, nxt) or nxt in lasts) and not nxt.isupper() \
-                and (nxt in lasts or _largest(gaz, span) < SENTENCE_INITIAL_MIN_POPULATION):
-            return None  # "Ani Badalyan"; but "Cambridge Analytica" names a place
-    if (word_count == 1 and prev in firsts and prev not in NAME_PREFIXES and not _follows_place(text, prev_end, span)
-            and not text[max(0, span.start - 40):span.start].rstrip(" \t").endswith(".")):  # not "Shelby. Montana"
-        persons.add(span.text)
-        if prev_end >= 0 and text[prev_end:span.start] == " ":
-            persons.add(prev)  # the given name was taken for a place: "Jordan Henderson"
-        return None
-    # A common given name or surname standing alone is a person unless a word shows a place.
-    if (word_count == 1 and not strong and (span.text in firsts or span.text in lasts) and not placed
-            and _largest(gaz, span) < PERSON_NAME_MAX_POPULATION):
-        return None
-    # Common words with a capital only because they begin a sentence or a headline word.
-    is_word = word_count == 1 and span.text.lower() in common
-    if (initial or headline) and word_count == 1 and not strong \
-            and (is_word or _largest(gaz, span) < SENTENCE_INITIAL_MIN_POPULATION) \
-            and not _mentioned_elsewhere(text, span):
-        return None
-    # A small place named like a common word ("Chamber", "Force") needs a word that shows a place.
-    if (is_word and not strong and not initial and not headline and not placed
-            and _largest(gaz, span) < COMMON_WORD_MAX_POPULATION):
-        return None
-    if span.text.isupper() and len(span.text) <= 3 and not any(t == 2 for _, t in span.candidates):
-        return None  # short all-caps tokens are codes unless they are known abbreviations
-    if (span.text.count(".") < 2 and all(t == 2 and kinds[r] == "admin1" for r, t in span.candidates)
-            and text[max(0, span.start - 2):span.start] != ", "):
-        return None  # state abbreviations ("Ga.", "Wash.") only as qualifiers: "Atlanta, Ga."; "S.C." anywhere
-    return span
+def _follows_place(text: str, prev_end: int, start: int) -> bool:
+    """The word before ``start`` was itself read as a place ("Victoria" in "Victoria Australia")."""
+    return prev_end >= 0 and text[prev_end:start].strip() == ""
 
 
-def _follows_place(text: str, prev_end: int, span: Span) -> bool:
-    """The word before ``span`` was itself read as a place ("Victoria" in "Victoria Australia")."""
-    return prev_end >= 0 and text[prev_end:span.start].strip() == ""
-
-
-def _largest(gaz: Gazetteer, span: Span) -> int:
-    """The population of the largest place that bears the span's text as its own name."""
+def _largest(gaz: Gazetteer, candidates: tuple[tuple[int, int], ...]) -> int:
+    """The population of the largest candidate that bears the matched text as its own name."""
     pops = gaz._table["population"]
-    own = [int(pops[r]) for r, typ in span.candidates if typ in (0, 2)]
-    return max(own) if own else max(int(pops[r]) for r, _ in span.candidates)
+    own = [int(pops[r]) for r, typ in candidates if typ in (0, 2)]
+    return max(own) if own else max(int(pops[r]) for r, _ in candidates)
 
 
 def _is_known(gaz: Gazetteer, word: str) -> bool:
     return word.translate(FOLD_TABLE) in matcher(gaz)
 
 
-def _mentioned_elsewhere(text: str, span: Span) -> bool:
-    """The same name stands elsewhere in the text, not at a sentence start."""
-    for m in re.finditer(r"\b" + re.escape(span.text) + r"\b", text):
-        if m.start() != span.start and not sentence_initial(text, m.start()):
+def _mentioned_elsewhere(text: str, name: str, start: int) -> bool:
+    """The same name stands elsewhere in the text as a whole word, not at a sentence start."""
+    n, i = len(name), text.find(name)
+    while i >= 0:
+        j = i + n
+        if (i != start and _word_boundary(text, i) and _word_boundary(text, j)
+                and not sentence_initial(text, i)):
             return True
+        i = text.find(name, i + 1)
     return False
+
+
+def _word_boundary(text: str, i: int) -> bool:
+    """A regex ``\\b`` at ``i``: a word character on one side only."""
+    before = i > 0 and _is_word_char(text[i - 1])
+    after = i < len(text) and _is_word_char(text[i])
+    return before != after

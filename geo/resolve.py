@@ -38,7 +38,9 @@ CITY_AFTER = re.compile(r"^\s+(?:city|town|village)\b", re.I)
 ADMIN_CUES = re.compile(r"(?:\b(?:state|province|region|district|county|governorate|oblast|prefecture) of\s+$)",
                         re.I)
 ADMIN_AFTER = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture)\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|\n+")
+# Where a sentence ends: after . ! ? (and closing quotes) before a capital, or at line breaks.
+# The first character is a plain set, which lets the regex engine skip ahead quickly.
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|(?<=\n)\n*)")
 
 
 def prior(gaz: Gazetteer, row: int, name_type: int = 0) -> float:
@@ -216,32 +218,84 @@ def _clip(text: str, start: int, end: int, pos: int) -> str:
     return ("…" if a > start else "") + text[a:b].strip() + ("…" if b < end else "")
 
 
-def _qualifiers(text: str, spans: list[Span], gaz: Gazetteer) -> dict[int, int]:
+def _qualifiers(text: str, spans: list[Span], pri: list[_Priors]) -> dict[int, int]:
     """``{head span: qualifier span}`` for "Paris, Texas" and "Washington, DC"."""
-    kinds = gaz._table["kind"]
     out = {}
     for i in range(len(spans) - 1):
         a, b = spans[i], spans[i + 1]
-        gap = text[a.end:b.start]
-        if not any(kinds[r] in ("city", "admin2", "admin1") for r, _ in a.candidates):
+        if text[a.end:b.start] not in (", ", ",", " in ") or not pri[i].head:
             continue
-        if gap in (", ", ",", " in ") and b.form == "name" and a.form == "name" and fold(a.text) != fold(b.text):
-            if any(kinds[r] in ("admin1", "country", "admin2", "disputed") or typ == 2 for r, typ in b.candidates):
-                after = text[b.end:b.end + 2]
-                if not (after[:1] == "," and i + 2 < len(spans) and spans[i + 2].start == b.end + 2
-                        and kinds[spans[i + 2].candidates[0][0]] == kinds[b.candidates[0][0]] == "city"):
-                    out[i] = i + 1
+        if b.form == "name" and a.form == "name" and pri[i].key != pri[i + 1].key and pri[i + 1].qualifier:
+            after = text[b.end:b.end + 2]
+            if not (after[:1] == "," and i + 2 < len(spans) and spans[i + 2].start == b.end + 2
+                    and pri[i + 2].first_kind == pri[i + 1].first_kind == "city"):
+                out[i] = i + 1
     return out
 
 
-def _cue(text: str, span: Span, kind: str) -> float:
+def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
+    """``{kind: bonus}`` when a word beside the span names its kind ("the town of", "Lachin
+    district"); None when none does."""
+    city = admin = False
     before = text[max(0, span.start - 30):span.start]
+    of_before = before[-1:].isspace() and before.rstrip()[-2:].lower() == "of"  # a cheap test first
     after = text[span.end:span.end + 15]
-    if kind == "city" and (CITY_CUES.search(before) or CITY_AFTER.match(after)):
-        return 5.0
-    if kind in ("admin1", "admin2") and (ADMIN_CUES.search(before) or ADMIN_AFTER.match(after)):
-        return 5.0
-    return 0.0
+    if pri.city:
+        city = bool((of_before and CITY_CUES.search(before)) or CITY_AFTER.match(after))
+    if pri.admin:
+        admin = bool((of_before and ADMIN_CUES.search(before)) or ADMIN_AFTER.match(after))
+    if not (city or admin):
+        return None
+    return {k: 5.0 if (k == "city" and city) or (k in ADMIN_KINDS and admin) else 0.0 for k in pri.kinds}
+
+
+ADMIN_KINDS = ("admin1", "admin2")
+#: Kinds of place whose confident first guess is evidence of nearness for the others.
+ANCHOR_KINDS = ("city", "admin2", "admin1", "physical")
+
+
+class _Priors:
+    """What a span's candidates say before its context is read: each row's prior and the facts
+    the context rules look up. Computed once per distinct name and shared."""
+
+    __slots__ = ("base", "types", "rows", "kinds", "no_cues", "top", "margin", "key", "city", "admin", "head",
+                 "qualifier", "first_kind")
+
+    def __init__(self, gaz: Gazetteer, span: Span) -> None:
+        t = gaz._table
+        kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
+        b: dict[int, float] = {}
+        ty: dict[int, int] = {}
+        for row, typ in span.candidates:
+            p = prior(gaz, row, typ)
+            if row not in b or p > b[row]:
+                b[row], ty[row] = p, typ
+        self.base, self.types = b, ty
+        self.rows = [(row, countries[row], admin1s[row], _region_key(admin1s[row]), kinds[row]) for row in b]
+        self.kinds = {kinds[r] for r, _ in span.candidates}
+        self.no_cues = dict.fromkeys(self.kinds, 0.0)
+        self.top, self.margin = _top(b)
+        self.key = fold(span.text)
+        self.city, self.admin = "city" in self.kinds, not self.kinds.isdisjoint(ADMIN_KINDS)
+        self.head = not self.kinds.isdisjoint(("city", "admin2", "admin1"))  # "Paris" of "Paris, Texas"
+        self.qualifier = any(kinds[r] in ("admin1", "country", "admin2", "disputed") or typ == 2
+                             for r, typ in span.candidates)  # "Texas", "DC"
+        self.first_kind = kinds[span.candidates[0][0]]
+
+
+def _priors(gaz: Gazetteer, span: Span) -> _Priors:
+    s = span.surface
+    if s is None:
+        return _Priors(gaz, span)
+    if s.resolution is None:
+        s.resolution = _Priors(gaz, span)
+    return s.resolution
+
+
+def _top(b: dict[int, float]) -> tuple[int, float]:
+    """The best row and its lead over the next."""
+    ranked = sorted(b.items(), key=lambda kv: -kv[1])
+    return ranked[0][0], (ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 3.0)
 
 
 def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = True) -> Document:
@@ -261,59 +315,44 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         return Document(text, [], {}, gaz)
     t = gaz._table
     kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
-    quals = _qualifiers(text, spans, gaz)
+    pri = [_priors(gaz, s) for s in spans]
+    quals = _qualifiers(text, spans, pri)
+    key_of = [p.key for p in pri]
 
-    # 1. Priors, and the first guess of each span.
+    # 1. Priors (with a word beside a name that names its kind), and the first guess of each span.
+    # 2. Document context: countries and first-level regions of the first guesses, confident
+    #    ones weighing more; confident cities and regions are also evidence of nearness.
     base: list[dict[int, float]] = []
-    types: list[dict[int, int]] = []
     cues: list[dict[str, float]] = []
-    for s in spans:
-        b, ty = {}, {}
-        cue = {k: _cue(text, s, k) for k in {kinds[r] for r, _ in s.candidates}}
-        cues.append(cue)
-        for row, typ in s.candidates:
-            p = prior(gaz, row, typ) + cue[kinds[row]]
-            if row not in b or p > b[row]:
-                b[row], ty[row] = p, typ
-        base.append(b)
-        types.append(ty)
-
-    # 2. Document context: countries and first-level regions of confident first guesses.
-    country_w: list[dict[str, float]] = []
-    admin_w: list[dict[str, float]] = []
+    tops: list[tuple[str | None, str, float]] = []
     anchors: list[tuple[int, int]] = []  # (span, row) of confident first guesses
-    for i, b in enumerate(base):
-        ranked = sorted(b.items(), key=lambda kv: -kv[1])
-        top = ranked[0][0]
-        margin = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 3.0
+    total_c: defaultdict[str, float] = defaultdict(float)
+    total_a: defaultdict[str, float] = defaultdict(float)
+    group_c: defaultdict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    group_a: defaultdict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for i, (s, p) in enumerate(zip(spans, pri)):
+        cue = _cues(text, s, p)
+        if cue is None:
+            b, top, margin = p.base, p.top, p.margin
+            cue = p.no_cues
+        else:
+            b = {row: v + cue[r[4]] for (row, v), r in zip(p.base.items(), p.rows)}
+            top, margin = _top(b)
+        base.append(b)
+        cues.append(cue)
         w = 1.0 if margin >= 1.5 else 0.4
-        if margin >= 1.5 and kinds[top] in ("city", "admin2", "admin1", "physical"):
+        if margin >= 1.5 and kinds[top] in ANCHOR_KINDS:
             anchors.append((i, top))
-        cw, aw = {}, {}
-        if countries[top]:
-            cw[countries[top]] = w
-        aw[_region_key(admin1s[top])] = w
-        country_w.append(cw)
-        admin_w.append(aw)
-    total_c: dict[str, float] = defaultdict(float)
-    total_a: dict[str, float] = defaultdict(float)
-    for cw, aw in zip(country_w, admin_w):
-        for k, v in cw.items():
-            total_c[k] += v
-        for k, v in aw.items():
-            total_a[k] += v
-
+        cc, ak = countries[top], _region_key(admin1s[top])
+        if cc:
+            total_c[cc] += w
+            group_c[key_of[i]][cc] += w
+        total_a[ak] += w
+        group_a[key_of[i]][ak] += w
+        tops.append((cc, ak, w))
     all_c = sum(total_c.values())
     # Spans of one name are no evidence for each other: subtract the whole name's weights.
-    key_of = [fold(s.text) for s in spans]
-    group_c: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    group_a: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for i, k in enumerate(key_of):
-        for c, v in country_w[i].items():
-            group_c[k][c] += v
-        for a, v in admin_w[i].items():
-            group_a[k][a] += v
-    near = _nearness(t, base, anchors, key_of)
+    near = _nearness(gaz, base, anchors, key_of)
 
     evidence: dict[int, list[tuple]] = {}
     scores: list[dict[int, float]] = []
@@ -323,21 +362,20 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         own_c = sum(gc.values())
         others = all_c - own_c
         qrow = _best(base[quals[i]]) if i in quals else -1
-        for row, p in base[i].items():
-            cc, a1 = countries[row], admin1s[row]
+        ambiguous = len(base[i]) > 1
+        for (row, cc, a1, a_key, kind), p in zip(pri[i].rows, base[i].values()):
             c_other = max(0.0, total_c.get(cc, 0.0) - gc.get(cc, 0.0)) if cc else 0.0
-            a_key = _region_key(a1)
             a_other = max(0.0, total_a.get(a_key, 0.0) - ga.get(a_key, 0.0))
             share = c_other / others if others else 0.0
-            prox = near.get((i, row), 0.0)
+            prox = near.get((i, row), 0.0) if ambiguous else 0.0
             ctx = 2.0 * min(1.0, c_other) + 2.0 * share + 2.5 * min(1.0, a_other) + prox
-            if others >= 3 and not c_other and kinds[row] == "country":
+            if others >= 3 and not c_other and kind == "country":
                 ctx -= 1.5  # a country nothing else in the text is in, among many mentions elsewhere
             q = 0.0
-            if qrow >= 0 and (qrow == row or (kinds[qrow] in ("admin1", "admin2") and admin1s[qrow]
+            if qrow >= 0 and (qrow == row or (kinds[qrow] in ADMIN_KINDS and admin1s[qrow]
                                               and admin1s[qrow] == a1)
                               or (kinds[qrow] == "country" and countries[qrow] == cc)
-                              or (kinds[qrow] == "city" and cc == countries[qrow] and kinds[row] == "city"
+                              or (kinds[qrow] == "city" and cc == countries[qrow] and kind == "city"
                                   and _near(t, row, qrow))):
                 q = 8.0
             sc[row] = p + ctx + q
@@ -350,20 +388,23 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
 
     # 3. One sense per name: unqualified spans of one name share the best summed score.
     # Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
-    own = set(quals) | {i for i in range(len(spans)) if any(cues[i].values())}
-    groups: dict[str, list[int]] = defaultdict(list)
+    own = set(quals) | {i for i in range(len(spans)) if cues[i] is not pri[i].no_cues}
+    groups: defaultdict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(spans):
         if i not in own:
             groups[(s.form, key_of[i])].append(i)
     choice: dict[int, int] = {}
-    sense_bonus: dict[int, dict[int, float]] = defaultdict(dict)
+    sense_bonus: defaultdict[int, dict[int, float]] = defaultdict(dict)
     for i in own:
         choice[i] = _best(scores[i])
     qualified_choice = defaultdict(set)
     for i in own:
         qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
     for key, idxs in groups.items():
-        total: dict[int, float] = defaultdict(float)
+        if len(idxs) == 1 and key not in qualified_choice:
+            choice[idxs[0]] = _best(scores[idxs[0]])
+            continue
+        total: defaultdict[int, float] = defaultdict(float)
         for i in idxs:
             for row, v in scores[i].items():
                 total[row] += v
@@ -380,23 +421,44 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
     starts = _sentences(text)
     sentence_cache: dict[int, str] = {}
     ev_out: dict[int, tuple] = {}
+    places = _places(gaz)
     for i, s in enumerate(spans):
         row = choice[i]
-        ranked = sorted(scores[i].values(), reverse=True)
-        margin = ranked[0] - ranked[1] if len(ranked) > 1 else 5.0
+        sc = scores[i]
+        if len(sc) > 1:
+            ranked = sorted(sc.values(), reverse=True)
+            margin = ranked[0] - ranked[1]
+        else:
+            margin = 5.0
         conf = 1.0 / (1.0 + math.exp(-margin))
         qual = None
         text_, start, end = s.text, s.start, s.end
         if i in quals:
             qs = spans[quals[i]]
-            qual = Place(gaz, _best(base[quals[i]]))
+            qual = _place(gaz, places, _best(base[quals[i]]))
             if text[s.end:qs.start] != " in ":  # "Paris, Texas" is one mention; "Paris in Texas" two
                 text_, end = text[start:qs.end], qs.end
         sentence = _sentence_at(text, starts, start, sentence_cache)
-        m = Mention(start, end, text_, s.form, Place(gaz, row), sentence, round(conf, 4), qual, len(mentions))
+        m = Mention(start, end, text_, s.form, _place(gaz, places, row), sentence, round(conf, 4), qual,
+                    len(mentions))
         mentions.append(m)
-        ev_out[m.index] = (evidence[i], types[i], dict(sense_bonus[i]), cues[i], choice[i])
+        ev_out[m.index] = (evidence[i], pri[i].types, dict(sense_bonus.get(i, ())), cues[i], choice[i])
     return Document(text, mentions, ev_out, gaz)
+
+
+def _places(gaz: Gazetteer) -> dict[int, Place]:
+    """The gazetteer's Place values made so far, by row: a Place is immutable, so mentions share them."""
+    places = gaz.cache.get("places")
+    if places is None:
+        places = gaz.cache["places"] = {}
+    return places
+
+
+def _place(gaz: Gazetteer, places: dict[int, Place], row: int) -> Place:
+    p = places.get(row)
+    if p is None:
+        p = places[row] = Place(gaz, row)
+    return p
 
 
 NATIONAL = "(national or larger)"
@@ -410,7 +472,7 @@ def _region_key(admin1: str | None) -> str:
     return admin1 if admin1 else NATIONAL
 
 
-def _nearness(t: dict, base: list[dict[int, float]], anchors: list[tuple[int, int]], key_of: list[str],
+def _nearness(gaz: Gazetteer, base: list[dict[int, float]], anchors: list[tuple[int, int]], key_of: list[str],
               scale_km: float = 300.0, weight: float = 3.0) -> dict[tuple[int, int], float]:
     """``{(span, row): bonus}``: how close each candidate lies to the confident places of other spans."""
     import numpy as np
@@ -420,23 +482,33 @@ def _nearness(t: dict, base: list[dict[int, float]], anchors: list[tuple[int, in
     if len(anchors) > MAX_ANCHORS:  # long texts: an even sample keeps the work linear in the text
         step = len(anchors) / MAX_ANCHORS
         anchors = [anchors[int(k * step)] for k in range(MAX_ANCHORS)]
-    # One distance row per name and candidate, shared by every span of that name.
+    # One distance per name and candidate, shared by every span of that name.
     pairs = list(dict.fromkeys((key_of[i], r) for i, b in enumerate(base) if len(b) > 1 for r in b))
     if not pairs:
         return {}
-    lat, lon = t["lat"], t["lon"]
-    rows = np.fromiter((r for _, r in pairs), dtype=np.int64, count=len(pairs))
-    arows = np.fromiter((r for _, r in anchors), dtype=np.int64, count=len(anchors))
-    d = _km(lat[rows].astype(float)[:, None], lon[rows].astype(float)[:, None],
-            lat[arows].astype(float)[None, :], lon[arows].astype(float)[None, :])
+    xyz = _unit_vectors(gaz)
     names = {k: n for n, k in enumerate(dict.fromkeys(key_of))}
-    spans_of = np.fromiter((names[k] for k, _ in pairs), dtype=np.int64, count=len(pairs))
-    aspans = np.fromiter((names[key_of[i]] for i, _ in anchors), dtype=np.int64, count=len(anchors))
-    d[spans_of[:, None] == aspans[None, :]] = np.inf  # a name is no evidence for itself
-    best = d.min(axis=1)
-    bonus = dict(zip(pairs, (weight * np.exp(-best / scale_km)).tolist()))
+    p_rows, p_names = zip(*[(r, names[k]) for k, r in pairs])
+    a_rows, a_names = zip(*[(r, names[key_of[i]]) for i, r in anchors])
+    # The chord between two unit vectors gives the great-circle distance, precisely when small.
+    chord2 = np.square(xyz[list(p_rows)][:, None, :] - xyz[list(a_rows)][None, :, :]).sum(axis=2)
+    chord2[np.equal.outer(p_names, a_names)] = np.inf  # a name is no evidence for itself
+    km = 2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(chord2.min(axis=1)) / 2))
+    bonus = dict(zip(pairs, (weight * np.exp(-km / scale_km)).tolist()))
     keys = [(i, r) for i, b in enumerate(base) if len(b) > 1 for r in b]
     return {k: b for k in keys if (b := bonus[(key_of[k[0]], k[1])]) > 0.01}
+
+
+def _unit_vectors(gaz: Gazetteer):
+    """Every row's position as a unit vector: an (n, 3) array of x, y, z."""
+    import numpy as np
+
+    cached = gaz.cache.get("unit_vectors")
+    if cached is None or len(cached) != len(gaz._table["lat"]):
+        la, lo = np.radians(gaz._table["lat"].astype(float)), np.radians(gaz._table["lon"].astype(float))
+        cached = gaz.cache["unit_vectors"] = np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo),
+                                                              np.sin(la)])
+    return cached
 
 
 def _km(lat1, lon1, lat2, lon2):
