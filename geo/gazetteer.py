@@ -16,12 +16,15 @@ import threading
 import unicodedata
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from geo.errors import GazetteerError
+
+if TYPE_CHECKING:  # pandas is imported where it is used: loading the index needs only pyarrow and numpy
+    import pandas as pd
+    import pyarrow as pa
 
 __all__ = ["LAYERS", "Gazetteer", "Place", "build_index", "fold", "load_gazetteer"]
 
@@ -36,6 +39,8 @@ SURFACES_INDEX_FILE = "index-surfaces.parquet"
 NAMES_FILE = "names.csv.gz"
 FEATURE_COLUMNS = ["id", "name", "kind", "country", "admin1", "population", "capital", "citylike", "lat", "lon",
                    "source", "precision"]
+#: String columns of few values: read from the index as dictionaries, so that equal values share one object.
+SHARED_COLUMNS = ("kind", "country", "admin1", "source", "precision", "layer")
 
 
 
@@ -115,6 +120,8 @@ def surface_forms(name: str, *, phrases: bool = False) -> set[str]:
 
 def _surfaces(names: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """The matcher's keys. Curated regions may be lowercase phrases: "seven adjacent regions"."""
+    import pandas as pd
+
     phrase_rows = set(np.flatnonzero(table["kind"].isin(PHRASE_KINDS).to_numpy()).tolist())
     rows, forms, types = [], [], []
     for name, row, typ in zip(names["name"].tolist(), names["row"].tolist(), names["type"].tolist()):
@@ -231,6 +238,8 @@ def _layers_hash(folder: Path) -> str:
 
 def _table_from_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Feature and name tables from the layer files (the slow path, and the build)."""
+    import pandas as pd
+
     frames = []
     for layer in LAYERS:
         path = _layer_file(folder, layer)
@@ -291,14 +300,37 @@ def build_index(folder: Path | str) -> None:
         pq.write_table(t, folder / fname, compression="zstd")
 
 
-def _read_index(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
+class _IndexTable(NamedTuple):
+    """A table of the index as read (``SHARED_COLUMNS`` as dictionaries) and the schema it was written with."""
+
+    data: pa.Table
+    schema: pa.Schema
+
+    def to_pandas(self) -> pd.DataFrame:
+        same = self.data.schema.equals(self.schema)  # only the feature table has dictionaries to undo
+        return (self.data if same else self.data.cast(self.schema)).to_pandas()
+
+
+def _read_parquet(path: Path) -> _IndexTable:
+    """``ParquetFile`` rather than ``pq.read_table``, which imports pyarrow.dataset and with it pandas."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    with pa.OSFile(str(path)) as file:
+        f = pq.ParquetFile(file)
+        schema = f.schema_arrow
+        shared = [c for c in SHARED_COLUMNS if c in schema.names
+                  and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type))]
+        return _IndexTable(pq.ParquetFile(file, metadata=f.metadata, read_dictionary=shared).read(), schema)
+
+
+def _read_index(folder: Path) -> tuple[_IndexTable, _IndexTable, _IndexTable] | None:
+    """The feature, name and surface tables of the index, or None if it is missing or stale."""
     paths = [folder / INDEX_FILE, folder / NAMES_INDEX_FILE, folder / SURFACES_INDEX_FILE]
     if not all(p.exists() for p in paths):
         return None
     try:
-        tables = [pq.read_table(p) for p in paths]
+        tables = [_read_parquet(p) for p in paths]
     except Exception as e:
         raise GazetteerError(f"cannot read gazetteer index {paths[0]}: {e}") from e
     want = _layers_hash(folder).encode()
@@ -306,11 +338,13 @@ def _read_index(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
         warnings.warn(f"the gazetteer index in {folder} does not match its layers; rebuilding it in memory "
                       "(run scripts/build_shapes.py to update it)", stacklevel=3)
         return None
-    return tuple(t.to_pandas() for t in tables)
+    return tuple(tables)
 
 
 def _column(col: pd.Series) -> np.ndarray:
     """A column as a numpy array; repeated strings (kind, country, source) share one object."""
+    import pandas as pd
+
     if col.dtype.kind in "iufb":
         return col.to_numpy()
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
@@ -320,6 +354,33 @@ def _column(col: pd.Series) -> np.ndarray:
     values[:-1] = uniques.to_numpy(dtype=object)
     values[-1] = None
     return values[codes]  # code -1 (missing) picks the trailing None
+
+
+def _arrow_column(col: pa.ChunkedArray) -> np.ndarray:
+    """An index column as a numpy array, as ``_column`` gives it, without pandas.
+
+    pyarrow imports pandas to convert to numpy or from Python values, so this reads buffers and lists.
+    """
+    import pyarrow as pa
+
+    arr = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+    typ = arr.type
+    if pa.types.is_dictionary(typ) and pa.types.is_signed_integer(typ.index_type) and len(arr):  # repeated strings
+        values = np.empty(len(arr.dictionary) + 1, dtype=object)  # the trailing None is for missing values
+        values[:-1] = arr.dictionary.to_pylist()
+        width = typ.index_type.bit_width // 8
+        codes = np.frombuffer(arr.buffers()[1], dtype=f"i{width}", count=len(arr), offset=arr.offset * width)
+        if arr.null_count:
+            valid = np.unpackbits(np.frombuffer(arr.buffers()[0], dtype=np.uint8), bitorder="little")
+            codes = np.where(valid[arr.offset:arr.offset + len(arr)], codes, -1)
+        return values[codes]
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        out = np.empty(len(arr), dtype=object)
+        out[:] = arr.to_pylist()
+        return out
+    if (pa.types.is_integer(typ) or pa.types.is_floating(typ)) and not arr.null_count and len(arr):
+        return np.from_dlpack(arr)  # read-only, as pandas gives it
+    return _column(col.to_pandas())
 
 
 class Gazetteer:
@@ -334,26 +395,95 @@ class Gazetteer:
         self.folder = Path(folder) if folder is not None else _SHAPES
         if not self.folder.is_dir():
             raise GazetteerError(f"gazetteer folder {self.folder} does not exist")
+        self._lock = threading.RLock()
         loaded = _read_index(self.folder)
         if loaded is None:
             loaded = _table_from_layers(self.folder)
         self._set_tables(*loaded)
-        self._lock = threading.RLock()
         self._geoms: dict[str, Any] = {}
         self._features = None
         self._alias_rows: dict[int, tuple[str, ...]] | None = None
         self.cache: dict[str, Any] = {}  # derived structures of later stages (e.g. the matcher)
 
-    def _set_tables(self, table: pd.DataFrame, names: pd.DataFrame, surfaces: pd.DataFrame) -> None:
-        self.table = table
-        self.names = names
-        self.surfaces = surfaces
-        self._name_keys = names["key"].to_numpy()
-        self._table = {c: _column(table[c]) for c in table.columns}
-        self._row_of = {fid: i for i, fid in enumerate(self._table["id"])}
+    def _set_tables(self, table: pd.DataFrame | _IndexTable, names: pd.DataFrame | _IndexTable,
+                    surfaces: pd.DataFrame | _IndexTable) -> None:
+        """Take the three tables: DataFrames, or tables of the index, made DataFrames on first use."""
+        self._frames = {"table": table, "names": names, "surfaces": surfaces}
+        if isinstance(table, _IndexTable):
+            self._table = {c: _arrow_column(table.data.column(c)) for c in table.data.column_names}
+        else:
+            self._table = {c: _column(table[c]) for c in table.columns}
+        self._name_columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._surface_columns: dict[str, np.ndarray] | None = None
+        self._row_index: dict[str, int] | None = None
+
+    def _frame(self, name: str) -> pd.DataFrame:
+        """One of the tables as a DataFrame, the same one each time."""
+        with self._lock:
+            df = self._frames[name]
+            if isinstance(df, _IndexTable):
+                df = self._frames[name] = df.to_pandas()
+            return df
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The features: one row each, the columns of ``FEATURE_COLUMNS`` and ``layer``."""
+        return self._frame("table")
+
+    @property
+    def names(self) -> pd.DataFrame:
+        """Every name of every feature, sorted by key: ``row``, ``name``, ``type`` (see NAME_TYPES), ``key``."""
+        return self._frame("names")
+
+    @property
+    def surfaces(self) -> pd.DataFrame:
+        """The matcher's keys, sorted: ``surface``, ``row``, ``type``. See also ``surface_columns``."""
+        return self._frame("surfaces")
+
+    def _arrays(self, name: str, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """Columns of one of the tables as numpy arrays, without building its DataFrame."""
+        df = self._frames[name]
+        if isinstance(df, _IndexTable):
+            return {c: _arrow_column(df.data.column(c)) for c in columns}
+        return {c: df[c].to_numpy() for c in columns}
+
+    def surface_columns(self) -> dict[str, np.ndarray]:
+        """The columns of ``surfaces`` as numpy arrays: ``surface``, ``row``, ``type``. No pandas needed."""
+        cols = self._surface_columns
+        if cols is None:
+            with self._lock:
+                if self._surface_columns is None:
+                    self._surface_columns = self._arrays("surfaces", ("surface", "row", "type"))
+                cols = self._surface_columns
+        return dict(cols)
+
+    def _name_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``key``, ``row`` and ``type`` of ``names``, made on first use."""
+        cols = self._name_columns
+        if cols is None:
+            with self._lock:
+                if self._name_columns is None:
+                    self._name_columns = tuple(self._arrays("names", ("key", "row", "type")).values())
+                cols = self._name_columns
+        return cols
+
+    @property
+    def _name_keys(self) -> np.ndarray:
+        return self._name_arrays()[0]
+
+    @property
+    def _row_of(self) -> dict[str, int]:
+        """The row of each feature id, made on first use."""
+        row_of = self._row_index
+        if row_of is None:
+            with self._lock:
+                if self._row_index is None:
+                    self._row_index = {fid: i for i, fid in enumerate(self._table["id"])}
+                row_of = self._row_index
+        return row_of
 
     def __len__(self) -> int:
-        return len(self.table)
+        return len(self._table["id"])
 
     def __repr__(self) -> str:
         counts = self.table["layer"].value_counts()
@@ -374,9 +504,9 @@ class Gazetteer:
         key = fold(name)
         if not key:
             return []
-        keys = self._name_keys
+        keys, rows, types = self._name_arrays()
         i, j = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
-        return list(zip(self.names["row"].to_numpy()[i:j].tolist(), self.names["type"].to_numpy()[i:j].tolist()))
+        return list(zip(rows[i:j].tolist(), types[i:j].tolist()))
 
     def lookup(self, name: str, *, kind: str | None = None, country: str | None = None) -> list[Place]:
         """Places called ``name``, best first: primary names before aliases, then by prominence.
@@ -475,6 +605,7 @@ class Gazetteer:
         'corridor'
         """
         import geopandas as gpd
+        import pandas as pd
         import shapely
 
         if not isinstance(data, gpd.GeoDataFrame):
