@@ -162,12 +162,12 @@ class Matcher:
     def __init__(self, gaz: Gazetteer) -> None:
         import ahocorasick_rs
 
-        surf = gaz.surfaces
-        forms = surf["surface"].to_numpy()
+        surf = gaz.surface_columns()
+        forms = surf["surface"]
         starts = np.flatnonzero(np.r_[True, forms[1:] != forms[:-1]])
         self.starts = np.r_[starts, len(forms)]
-        self.rows = surf["row"].to_numpy()
-        self.types = surf["type"].to_numpy()
+        self.rows = surf["row"]
+        self.types = surf["type"]
         self.keys = forms[starts].tolist()  # sorted: membership is a binary search
         self.automaton = ahocorasick_rs.AhoCorasick(self.keys,
                                                     matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
@@ -284,14 +284,17 @@ def personal_names(gaz: Gazetteer) -> tuple[frozenset[str], frozenset[str]]:
     """Common given names and surnames (US Census 1990 lists, shipped in ``shapes/``)."""
     cached = gaz.cache.get("personal_names")
     if cached is None:
-        import pandas as pd
+        import csv
+        import gzip
+        import io
 
         path = gaz.folder / "personal-names.csv.gz"
         if path.exists():
             try:
-                df = pd.read_csv(path, keep_default_na=False)
-                cached = (frozenset(df["name"][df["first"] > 0]), frozenset(df["name"][df["last"] > 0]))
-            except (OSError, EOFError, ValueError, KeyError) as e:
+                rows = list(csv.DictReader(io.StringIO(gzip.decompress(path.read_bytes()).decode())))
+                cached = (frozenset(r["name"] for r in rows if float(r["first"]) > 0),
+                          frozenset(r["name"] for r in rows if float(r["last"]) > 0))
+            except (OSError, EOFError, ValueError, KeyError, TypeError) as e:
                 raise GazetteerError(f"cannot read gazetteer word list {path}: {e}") from e
         else:
             cached = (frozenset(), frozenset())
