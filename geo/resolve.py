@@ -324,7 +324,6 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
     #    ones weighing more; confident cities and regions are also evidence of nearness.
     base: list[dict[int, float]] = []
     cues: list[dict[str, float]] = []
-    tops: list[tuple[str | None, str, float]] = []
     anchors: list[tuple[int, int]] = []  # (span, row) of confident first guesses
     total_c: defaultdict[str, float] = defaultdict(float)
     total_a: defaultdict[str, float] = defaultdict(float)
@@ -349,42 +348,16 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
             group_c[key_of[i]][cc] += w
         total_a[ak] += w
         group_a[key_of[i]][ak] += w
-        tops.append((cc, ak, w))
-    all_c = sum(total_c.values())
-    # Spans of one name are no evidence for each other: subtract the whole name's weights.
+    # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
     near = _nearness(gaz, base, anchors, key_of)
 
-    evidence: dict[int, list[tuple]] = {}
+    context = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near)
     scores: list[dict[int, float]] = []
     for i in range(len(spans)):
-        sc, ev = {}, []
-        gc, ga = group_c[key_of[i]], group_a[key_of[i]]
-        own_c = sum(gc.values())
-        others = all_c - own_c
-        qrow = _best(base[quals[i]]) if i in quals else -1
-        ambiguous = len(base[i]) > 1
-        for (row, cc, a1, a_key, kind), p in zip(pri[i].rows, base[i].values()):
-            c_other = max(0.0, total_c.get(cc, 0.0) - gc.get(cc, 0.0)) if cc else 0.0
-            a_other = max(0.0, total_a.get(a_key, 0.0) - ga.get(a_key, 0.0))
-            share = c_other / others if others else 0.0
-            prox = near.get((i, row), 0.0) if ambiguous else 0.0
-            ctx = 2.0 * min(1.0, c_other) + 2.0 * share + 2.5 * min(1.0, a_other) + prox
-            if others >= 3 and not c_other and kind == "country":
-                ctx -= 1.5  # a country nothing else in the text is in, among many mentions elsewhere
-            q = 0.0
-            if qrow >= 0 and (qrow == row or (kinds[qrow] in ADMIN_KINDS and admin1s[qrow]
-                                              and admin1s[qrow] == a1)
-                              or (kinds[qrow] == "country" and countries[qrow] == cc)
-                              or (kinds[qrow] == "city" and cc == countries[qrow] and kind == "city"
-                                  and _near(t, row, qrow))):
-                q = 8.0
-            sc[row] = p + ctx + q
-            # The evidence behind the score, put into words only when explain() asks.
-            ev.append((row, p, ctx, q, c_other, share, a_other, prox, spans[quals[i]].text if q else None))
+        sc, qualified = _scores(context, i)
         scores.append(sc)
-        evidence[i] = ev
-    for i in [i for i in quals if not any(e[3] for e in evidence[i])]:
-        del quals[i]  # "Yerevan, Baku": a list, not a qualifier
+        if i in quals and not qualified:
+            del quals[i]  # "Yerevan, Baku": a list, not a qualifier
 
     # 3. One sense per name: unqualified spans of one name share the best summed score.
     # Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
@@ -442,7 +415,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         m = Mention(start, end, text_, s.form, _place(gaz, places, row), sentence, round(conf, 4), qual,
                     len(mentions))
         mentions.append(m)
-        ev_out[m.index] = (evidence[i], pri[i].types, dict(sense_bonus.get(i, ())), cues[i], choice[i])
+        ev_out[m.index] = (context, i, dict(sense_bonus.get(i, ())), cues[i], choice[i])
     return Document(text, mentions, ev_out, gaz)
 
 
@@ -459,6 +432,62 @@ def _place(gaz: Gazetteer, places: dict[int, Place], row: int) -> Place:
     if p is None:
         p = places[row] = Place(gaz, row)
     return p
+
+
+class _Context:
+    """What the scores of one text's spans are made from; kept so that explain() can put each
+    candidate's evidence into words later."""
+
+    __slots__ = ("gaz", "spans", "pri", "base", "quals", "key_of", "total_c", "total_a", "group_c", "group_a",
+                 "all_c", "near")
+
+    def __init__(self, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
+                 quals: dict[int, int], key_of: list[str], total_c: dict[str, float], total_a: dict[str, float],
+                 group_c: dict[str, dict[str, float]], group_a: dict[str, dict[str, float]],
+                 near: dict[tuple[int, int], float]) -> None:
+        self.gaz, self.spans, self.pri, self.base, self.quals = gaz, spans, pri, base, dict(quals)
+        self.key_of, self.total_c, self.total_a, self.group_c, self.group_a = key_of, total_c, total_a, group_c, group_a
+        self.all_c, self.near = sum(total_c.values()), near
+
+
+def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[dict[int, float], bool]:
+    """Each candidate row's score for span ``i``, and whether its qualifier agreed with one.
+
+    With ``evidence``, also appends each candidate's pieces of evidence to it.
+    """
+    t = c.gaz._table
+    kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
+    total_c, total_a = c.total_c, c.total_a
+    gc, ga = c.group_c[c.key_of[i]], c.group_a[c.key_of[i]]
+    others = c.all_c - sum(gc.values())
+    q_span = c.quals.get(i)
+    qrow = _best(c.base[q_span]) if q_span is not None else -1
+    b = c.base[i]
+    near = c.near if len(b) > 1 else {}
+    sc: dict[int, float] = {}
+    qualified = False
+    for (row, cc, a1, a_key, kind), p in zip(c.pri[i].rows, b.values()):
+        c_other = total_c.get(cc, 0.0) - gc.get(cc, 0.0) if cc else 0.0
+        c_other = c_other if c_other > 0.0 else 0.0
+        a_other = total_a.get(a_key, 0.0) - ga.get(a_key, 0.0)
+        a_other = a_other if a_other > 0.0 else 0.0
+        share = c_other / others if others else 0.0
+        prox = near.get((i, row), 0.0) if near else 0.0
+        ctx = (2.0 * (c_other if c_other < 1.0 else 1.0) + 2.0 * share + 2.5 * (a_other if a_other < 1.0 else 1.0)
+               + prox)
+        if others >= 3 and not c_other and kind == "country":
+            ctx -= 1.5  # a country nothing else in the text is in, among many mentions elsewhere
+        q = 0.0
+        if qrow >= 0 and (qrow == row or (kinds[qrow] in ADMIN_KINDS and admin1s[qrow] and admin1s[qrow] == a1)
+                          or (kinds[qrow] == "country" and countries[qrow] == cc)
+                          or (kinds[qrow] == "city" and cc == countries[qrow] and kind == "city"
+                              and _near(t, row, qrow))):
+            q = 8.0
+            qualified = True
+        sc[row] = p + ctx + q
+        if evidence is not None:
+            evidence.append((row, p, ctx, q, c_other, share, a_other, prox, c.spans[q_span].text if q else None))
+    return sc, qualified
 
 
 NATIONAL = "(national or larger)"
@@ -525,7 +554,10 @@ def _near(t: dict, a: int, b: int, km: float = 60.0) -> bool:
 
 
 def _evidence_rows(gaz: Gazetteer, raw: tuple) -> list[dict]:
-    evidence, types, sense, cues, chosen = raw
+    context, i, sense, cues, chosen = raw
+    evidence: list[tuple] = []
+    _scores(context, i, evidence)
+    types = context.pri[i].types
     return [_evidence_row(gaz, e, types[e[0]], sense.get(e[0], 0.0), cues, chosen) for e in evidence]
 
 
