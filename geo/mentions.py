@@ -248,6 +248,10 @@ _PREV_REVERSED = re.compile(r"[ \t]*((?:[^\W_]|['.\-])*)")
 
 def _prev_word(text: str, start: int) -> str:
     """The word before ``start`` (spaces and tabs between), without a final full stop."""
+    if start >= 2 and text[start - 1] == " ":  # the usual case first: one space after a plain word
+        j = text.rfind(" ", max(0, start - 60), start - 1)
+        if j >= 0 and text[j + 1:start - 1].isalpha():
+            return text[j + 1:start - 1]
     m = _PREV_REVERSED.match(text[max(0, start - 60):start][::-1])
     return m.group(1)[::-1].rstrip(".")
 
@@ -334,11 +338,14 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
     spans: list[Span] = []
     persons: set[str] = set()
     lines: dict[int, bool] = {}
+    cache = m.surfaces[demonyms]
     for group, start, end in m.find(t):
         if (start and t[start - 1].isalnum()) or (end < n and t[end].isalnum()):
             continue  # inside a longer word
         stext = text[start:end]
-        surface = m.surface(gaz, group, stext, demonyms)
+        surface = cache.get(stext)
+        if surface is None or surface.group != group:
+            surface = m.surface(gaz, group, stext, demonyms)
         if not surface.candidates:
             continue
         prev_end = spans[-1].end if spans else -1
@@ -375,7 +382,8 @@ def _is_mention(text: str, start: int, end: int, s: Surface, gaz: Gazetteer, per
     initial = sentence_initial(text, start) if s.upper or (one and not strong) else False
     if s.upper and len(stext) >= 4 and (start == 0 or initial) and text[end:end + 1] in DATELINE_NEXT:
         return True  # a dateline: "BEIRUT (AP) -"
-    headline = title_case_line(text, start, lines)
+    headline = (title_case_line(text, start, lines)
+                if (not strong and (s.caps_word or one)) or (one and s.first and nxt in lasts) else False)
     if s.caps_word and not strong and not headline:
         return False  # acronyms: NATO, FIFA
     # Person names: "Foreign Minister Ararat Mirzoyan", "Ani Badalyan", "Matthew Miller".
