@@ -146,6 +146,15 @@ class Place:
     """
 
     __slots__ = ("_gaz", "_row", "id", "name", "kind", "country", "admin1", "lat", "lon", "population", "source")
+    id: str
+    name: str
+    kind: str
+    country: str | None
+    admin1: str | None
+    lat: float
+    lon: float
+    population: int
+    source: str
 
     def __init__(self, gaz: Gazetteer, row: int) -> None:
         t = gaz._table

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -122,7 +123,8 @@ class Surface:
     def __init__(self, gaz: Gazetteer, m: Matcher, group: int, text: str, demonyms: bool) -> None:
         firsts, lasts = personal_names(gaz)
         kinds = gaz._table["kind"]
-        self.group, self.text, self.resolution = group, text, None
+        self.group, self.text = group, text
+        self.resolution: Any = None
         cands = m.candidates(group)
         if not demonyms:
             cands = tuple(c for c in cands if c[1] != DEMONYM)
@@ -219,13 +221,14 @@ def _fold_text(text: str) -> str:
     title case ("BEIRUT" -> "Beirut": datelines and headlines), and the same length."""
     if not text.isascii():
         for ch in set(_NON_ASCII.findall(text)):
-            folded = FOLD_TABLE.get(ord(ch)) or ("\ufffd" if "\ud800" <= ch <= "\udfff" else None)
+            folded = FOLD_TABLE.get(ord(ch)) or ("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else None)
             if folded is not None:  # lone surrogates, which cannot be matched, become U+FFFD
                 text = text.replace(ch, folded)
     # Quick test first: most texts have no run of four capitals.
     if b"AAAA" not in text.encode("utf-8", "surrogatepass").translate(_CAPITALS_AS_A):
         return text
-    parts, done = [], 0
+    parts: list[str] = []
+    done = 0
     for m in _CAPS_RUN.finditer(text):
         a, b = m.span()
         if (a and _is_word_char(text[a - 1])) or (b < len(text) and _is_word_char(text[b])):
@@ -253,7 +256,7 @@ def _prev_word(text: str, start: int) -> str:
         if j >= 0 and text[j + 1:start - 1].isalpha():
             return text[j + 1:start - 1]
     m = _PREV_REVERSED.match(text[max(0, start - 60):start][::-1])
-    return m.group(1)[::-1].rstrip(".")
+    return m.group(1)[::-1].rstrip(".") if m else ""
 
 
 def _next_word(text: str, end: int) -> str:
@@ -427,7 +430,7 @@ def _is_mention(text: str, start: int, end: int, s: Surface, gaz: Gazetteer, per
 def _drop_name_pairs(text: str, spans: list[Span], persons: set[str], firsts: frozenset[str],
                      lasts: frozenset[str], lines: dict) -> list[Span]:
     """Two one-word names side by side are a person's: "Jordan Henderson", "Chelsea Clinton"."""
-    drop = set()
+    drop: set[int] = set()
     for i in range(len(spans) - 1):
         a, b = spans[i], spans[i + 1]
         if (a.form == b.form == "name" and text[a.end:b.start] == " " and " " not in a.text and " " not in b.text

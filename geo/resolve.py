@@ -107,7 +107,7 @@ class Document:
         return f"<Document: {len(self.text)} chars, {len(self.mentions)} mentions of {len(places)} places>"
 
     @property
-    def places(self):
+    def places(self) -> Any:
         """One row per distinct place: name, kind, country, mention count, first offset, geometry."""
         import geopandas as gpd
 
@@ -362,7 +362,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
     # 3. One sense per name: unqualified spans of one name share the best summed score.
     # Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
     own = set(quals) | {i for i in range(len(spans)) if cues[i] is not pri[i].no_cues}
-    groups: defaultdict[str, list[int]] = defaultdict(list)
+    groups: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
     for i, s in enumerate(spans):
         if i not in own:
             groups[(s.form, key_of[i])].append(i)
@@ -370,7 +370,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
     sense_bonus: defaultdict[int, dict[int, float]] = defaultdict(dict)
     for i in own:
         choice[i] = _best(scores[i])
-    qualified_choice = defaultdict(set)
+    qualified_choice: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
     for i in own:
         qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
     for key, idxs in groups.items():
@@ -381,7 +381,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
         for i in idxs:
             for row, v in scores[i].items():
                 total[row] += v
-        for row in qualified_choice.get(key, ()):  # "Paris, Texas" ... later "Paris"
+        for row in qualified_choice.get(key, set()):  # "Paris, Texas" ... later "Paris"
             if row in total:
                 total[row] += 3.0 * len(idxs)
                 for i in idxs:
@@ -447,7 +447,7 @@ class _Context:
                  near: dict[tuple[int, int], float]) -> None:
         self.gaz, self.spans, self.pri, self.base, self.quals = gaz, spans, pri, base, dict(quals)
         self.key_of, self.total_c, self.total_a, self.group_c, self.group_a = key_of, total_c, total_a, group_c, group_a
-        self.all_c, self.near = sum(total_c.values()), near
+        self.all_c, self.near = sum(total_c.values(), 0.0), near
 
 
 def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[dict[int, float], bool]:
@@ -459,7 +459,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
     total_c, total_a = c.total_c, c.total_a
     gc, ga = c.group_c[c.key_of[i]], c.group_a[c.key_of[i]]
-    others = c.all_c - sum(gc.values())
+    others = c.all_c - sum(gc.values(), 0.0)
     q_span = c.quals.get(i)
     qrow = _best(c.base[q_span]) if q_span is not None else -1
     b = c.base[i]
@@ -486,7 +486,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
             qualified = True
         sc[row] = p + ctx + q
         if evidence is not None:
-            evidence.append((row, p, ctx, q, c_other, share, a_other, prox, c.spans[q_span].text if q else None))
+            evidence.append((row, p, ctx, q, c_other, share, a_other, prox, c.spans[q_span].text if q and q_span is not None else None))
     return sc, qualified
 
 
