@@ -504,8 +504,6 @@ def _region_key(admin1: str | None) -> str:
 def _nearness(gaz: Gazetteer, base: list[dict[int, float]], anchors: list[tuple[int, int]], key_of: list[str],
               scale_km: float = 300.0, weight: float = 3.0) -> dict[tuple[int, int], float]:
     """``{(span, row): bonus}``: how close each candidate lies to the confident places of other spans."""
-    import numpy as np
-
     if not anchors:
         return {}
     if len(anchors) > MAX_ANCHORS:  # long texts: an even sample keeps the work linear in the text
@@ -515,29 +513,57 @@ def _nearness(gaz: Gazetteer, base: list[dict[int, float]], anchors: list[tuple[
     pairs = list(dict.fromkeys((key_of[i], r) for i, b in enumerate(base) if len(b) > 1 for r in b))
     if not pairs:
         return {}
-    xyz = _unit_vectors(gaz)
-    names = {k: n for n, k in enumerate(dict.fromkeys(key_of))}
-    p_rows, p_names = zip(*[(r, names[k]) for k, r in pairs])
-    a_rows, a_names = zip(*[(r, names[key_of[i]]) for i, r in anchors])
-    # The chord between two unit vectors gives the great-circle distance, precisely when small.
-    chord2 = np.square(xyz[list(p_rows)][:, None, :] - xyz[list(a_rows)][None, :, :]).sum(axis=2)
-    chord2[np.equal.outer(p_names, a_names)] = np.inf  # a name is no evidence for itself
-    km = 2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(chord2.min(axis=1)) / 2))
-    bonus = dict(zip(pairs, (weight * np.exp(-km / scale_km)).tolist()))
+    if len(pairs) * len(anchors) > 5000:
+        km = _nearest_km_numpy(gaz, pairs, anchors, key_of)
+    else:  # up to a few thousand distances: plain floats beat numpy's cost per call
+        x, y, z = _unit_vectors(gaz)
+        points = [(key_of[i], x[r], y[r], z[r]) for i, r in anchors]
+        km = []
+        for key, r in pairs:
+            px, py, pz = x[r], y[r], z[r]
+            best = 5.0  # squared chords of unit vectors are at most 4
+            for k2, ax, ay, az in points:
+                if k2 != key:
+                    d2 = (px - ax) * (px - ax) + (py - ay) * (py - ay) + (pz - az) * (pz - az)
+                    if d2 < best:
+                        best = d2
+            km.append(_chord_km(best) if best < 5.0 else math.inf)
+    bonus = {pair: weight * math.exp(-d / scale_km) for pair, d in zip(pairs, km)}
     keys = [(i, r) for i, b in enumerate(base) if len(b) > 1 for r in b]
     return {k: b for k in keys if (b := bonus[(key_of[k[0]], k[1])]) > 0.01}
 
 
-def _unit_vectors(gaz: Gazetteer):
-    """Every row's position as a unit vector: an (n, 3) array of x, y, z."""
+def _unit_vectors(gaz: Gazetteer) -> tuple[list[float], list[float], list[float]]:
+    """Every row's position as a unit vector: lists of x, y and z."""
+    cached = gaz.cache.get("unit_vectors")
+    if cached is None or len(cached[0]) != len(gaz):
+        import numpy as np
+
+        la, lo = np.radians(gaz._table["lat"].astype(float)), np.radians(gaz._table["lon"].astype(float))
+        cached = gaz.cache["unit_vectors"] = ((np.cos(la) * np.cos(lo)).tolist(), (np.cos(la) * np.sin(lo)).tolist(),
+                                              np.sin(la).tolist())
+    return cached
+
+
+def _chord_km(chord2: float) -> float:
+    """Great-circle distance in km for a squared chord between unit vectors (precise when small)."""
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(chord2) / 2))
+
+
+def _nearest_km_numpy(gaz: Gazetteer, pairs: list[tuple[str, int]], anchors: list[tuple[int, int]],
+                      key_of: list[str]) -> list[float]:
+    """For each (name, row) pair, the distance to the nearest anchor of another name; for long texts."""
     import numpy as np
 
-    cached = gaz.cache.get("unit_vectors")
-    if cached is None or len(cached) != len(gaz._table["lat"]):
-        la, lo = np.radians(gaz._table["lat"].astype(float)), np.radians(gaz._table["lon"].astype(float))
-        cached = gaz.cache["unit_vectors"] = np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo),
-                                                              np.sin(la)])
-    return cached
+    xyz = gaz.cache.get("unit_vectors_array")
+    if xyz is None or len(xyz) != len(gaz):
+        xyz = gaz.cache["unit_vectors_array"] = np.column_stack(_unit_vectors(gaz))
+    names = {k: n for n, k in enumerate(dict.fromkeys(key_of))}
+    p_rows, p_names = zip(*[(r, names[k]) for k, r in pairs])
+    a_rows, a_names = zip(*[(r, names[key_of[i]]) for i, r in anchors])
+    chord2 = np.square(xyz[list(p_rows)][:, None, :] - xyz[list(a_rows)][None, :, :]).sum(axis=2)
+    chord2[np.equal.outer(p_names, a_names)] = np.inf  # a name is no evidence for itself
+    return (2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(chord2.min(axis=1)) / 2))).tolist()
 
 
 def _km(lat1, lon1, lat2, lon2):
