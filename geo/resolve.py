@@ -258,7 +258,7 @@ class _Priors:
     """What a span's candidates say before its context is read: each row's prior and the facts
     the context rules look up. Computed once per distinct name and shared."""
 
-    __slots__ = ("base", "types", "rows", "kinds", "no_cues", "top", "margin", "key", "city", "admin", "head",
+    __slots__ = ("base", "types", "row_ids", "priors", "countries", "admin1s", "region_keys", "row_kinds", "kinds", "no_cues", "top", "margin", "key", "city", "admin", "head",
                  "qualifier", "first_kind")
 
     def __init__(self, gaz: Gazetteer, span: Span) -> None:
@@ -271,7 +271,13 @@ class _Priors:
             if row not in b or p > b[row]:
                 b[row], ty[row] = p, typ
         self.base, self.types = b, ty
-        self.rows = [(row, countries[row], admin1s[row], _region_key(admin1s[row]), kinds[row]) for row in b]
+        # Per candidate row, in the order of ``base``: the facts the context rules look up.
+        self.row_ids: list[int] = list(b)
+        self.priors: list[float] = list(b.values())
+        self.countries: list[str | None] = [countries[r] for r in b]
+        self.admin1s: list[str | None] = [admin1s[r] for r in b]
+        self.region_keys: list[str] = [_region_key(admin1s[r]) for r in b]
+        self.row_kinds: list[str] = [kinds[r] for r in b]
         self.kinds = {kinds[r] for r, _ in span.candidates}
         self.no_cues = dict.fromkeys(self.kinds, 0.0)
         self.top, self.margin = _top(b)
@@ -335,7 +341,7 @@ def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = 
             b, top, margin = p.base, p.top, p.margin
             cue = p.no_cues
         else:
-            b = {row: v + cue[r[4]] for (row, v), r in zip(p.base.items(), p.rows)}
+            b = {row: v + cue[kind] for (row, v), kind in zip(p.base.items(), p.row_kinds)}
             top, margin = _top(b)
         base.append(b)
         cues.append(cue)
@@ -444,7 +450,7 @@ class _Context:
     def __init__(self, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
                  quals: dict[int, int], key_of: list[str], total_c: dict[str, float], total_a: dict[str, float],
                  group_c: dict[str, dict[str, float]], group_a: dict[str, dict[str, float]],
-                 near: dict[tuple[int, int], float]) -> None:
+                 near: dict[int, dict[int, float]]) -> None:
         self.gaz, self.spans, self.pri, self.base, self.quals = gaz, spans, pri, base, dict(quals)
         self.key_of, self.total_c, self.total_a, self.group_c, self.group_a = key_of, total_c, total_a, group_c, group_a
         self.all_c, self.near = sum(total_c.values(), 0.0), near
@@ -463,30 +469,36 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     q_span = c.quals.get(i)
     qrow = _best(c.base[q_span]) if q_span is not None else -1
     b = c.base[i]
-    near = c.near if len(b) > 1 else {}
+    pr = c.pri[i]
+    priors = pr.priors if b is pr.base else list(b.values())
+    near = c.near.get(i, {})
     sc: dict[int, float] = {}
     qualified = False
-    for (row, cc, a1, a_key, kind), p in zip(c.pri[i].rows, b.values()):
+    for j in range(len(priors)):
+        row, cc, kind = pr.row_ids[j], pr.countries[j], pr.row_kinds[j]
         c_other = total_c.get(cc, 0.0) - gc.get(cc, 0.0) if cc else 0.0
         c_other = c_other if c_other > 0.0 else 0.0
-        a_other = total_a.get(a_key, 0.0) - ga.get(a_key, 0.0)
+        a_other = total_a.get(pr.region_keys[j], 0.0) - ga.get(pr.region_keys[j], 0.0)
         a_other = a_other if a_other > 0.0 else 0.0
         share = c_other / others if others else 0.0
-        prox = near.get((i, row), 0.0) if near else 0.0
+        prox = near.get(row, 0.0) if near else 0.0
         ctx = (2.0 * (c_other if c_other < 1.0 else 1.0) + 2.0 * share + 2.5 * (a_other if a_other < 1.0 else 1.0)
                + prox)
         if others >= 3 and not c_other and kind == "country":
             ctx -= 1.5  # a country nothing else in the text is in, among many mentions elsewhere
         q = 0.0
-        if qrow >= 0 and (qrow == row or (kinds[qrow] in ADMIN_KINDS and admin1s[qrow] and admin1s[qrow] == a1)
+        if qrow >= 0 and (qrow == row
+                          or (kinds[qrow] in ADMIN_KINDS and admin1s[qrow] and admin1s[qrow] == pr.admin1s[j])
                           or (kinds[qrow] == "country" and countries[qrow] == cc)
                           or (kinds[qrow] == "city" and cc == countries[qrow] and kind == "city"
                               and _near(t, row, qrow))):
             q = 8.0
             qualified = True
+        p = priors[j]
         sc[row] = p + ctx + q
         if evidence is not None:
-            evidence.append((row, p, ctx, q, c_other, share, a_other, prox, c.spans[q_span].text if q and q_span is not None else None))
+            qual_text = c.spans[q_span].text if q and q_span is not None else None
+            evidence.append((row, p, ctx, q, c_other, share, a_other, prox, qual_text))
     return sc, qualified
 
 
@@ -502,8 +514,8 @@ def _region_key(admin1: str | None) -> str:
 
 
 def _nearness(gaz: Gazetteer, base: list[dict[int, float]], anchors: list[tuple[int, int]], key_of: list[str],
-              scale_km: float = 300.0, weight: float = 3.0) -> dict[tuple[int, int], float]:
-    """``{(span, row): bonus}``: how close each candidate lies to the confident places of other spans."""
+              scale_km: float = 300.0, weight: float = 3.0) -> dict[int, dict[int, float]]:
+    """``{span: {row: bonus}}``: how close each candidate lies to the confident places of other spans."""
     if not anchors:
         return {}
     if len(anchors) > MAX_ANCHORS:  # long texts: an even sample keeps the work linear in the text
@@ -529,8 +541,13 @@ def _nearness(gaz: Gazetteer, base: list[dict[int, float]], anchors: list[tuple[
                         best = d2
             km.append(_chord_km(best) if best < 5.0 else math.inf)
     bonus = {pair: weight * math.exp(-d / scale_km) for pair, d in zip(pairs, km)}
-    keys = [(i, r) for i, b in enumerate(base) if len(b) > 1 for r in b]
-    return {k: b for k in keys if (b := bonus[(key_of[k[0]], k[1])]) > 0.01}
+    out: dict[int, dict[int, float]] = {}
+    for i, b in enumerate(base):
+        if len(b) > 1:
+            near = {r: v for r in b if (v := bonus[(key_of[i], r)]) > 0.01}
+            if near:
+                out[i] = near
+    return out
 
 
 def _unit_vectors(gaz: Gazetteer) -> tuple[list[float], list[float], list[float]]:
