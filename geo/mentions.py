@@ -14,7 +14,6 @@ mentions: sentence-initial common words, person names, words inside longer names
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -170,8 +169,7 @@ class Matcher:
         self.starts = np.r_[starts, len(forms)]
         self.rows = surf["row"]
         self.types = surf["type"]
-        self.keys = forms[starts].tolist()  # sorted: membership is a binary search
-        self.automaton = ahocorasick_rs.AhoCorasick(self.keys,
+        self.automaton = ahocorasick_rs.AhoCorasick(forms[starts].tolist(),
                                                     matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
         self.surfaces: tuple[dict[str, Surface], dict[str, Surface]] = ({}, {})  # without, with demonyms
 
@@ -194,8 +192,12 @@ class Matcher:
         return s
 
     def __contains__(self, surface: str) -> bool:
-        i = bisect.bisect_left(self.keys, surface)
-        return i < len(self.keys) and self.keys[i] == surface
+        try:
+            found = self.automaton.find_matches_as_indexes(surface)
+        except UnicodeEncodeError:  # lone surrogates: no name has them
+            return False
+        # The leftmost-longest match covers the whole text only if the text is a name.
+        return bool(found) and found[0][1] == 0 and found[0][2] == len(surface)
 
 
 #: Distinct matched texts whose facts are kept; more and the cache starts again.
@@ -224,17 +226,20 @@ def _fold_text(text: str) -> str:
             folded = FOLD_TABLE.get(ord(ch)) or ("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else None)
             if folded is not None:  # lone surrogates, which cannot be matched, become U+FFFD
                 text = text.replace(ch, folded)
-    # Quick test first: most texts have no run of four capitals.
-    if b"AAAA" not in text.encode("utf-8", "surrogatepass").translate(_CAPITALS_AS_A):
-        return text
+    # Runs of four or more capitals: one byte per character, capitals as "A", all else a space.
+    caps = text.encode("latin-1", "replace").translate(_CAPITALS_AS_A)
+    a = caps.find(b"AAAA")
+    if a < 0:
+        return text  # the usual case
     parts: list[str] = []
-    done = 0
-    for m in _CAPS_RUN.finditer(text):
-        a, b = m.span()
-        if (a and _is_word_char(text[a - 1])) or (b < len(text) and _is_word_char(text[b])):
-            continue  # part of a longer word
-        parts += (text[done:a], text[a:b].capitalize())
-        done = b
+    done, n = 0, len(text)
+    while a >= 0:
+        b = caps.find(b" ", a)
+        b = n if b < 0 else b
+        if not ((a and _is_word_char(text[a - 1])) or (b < n and _is_word_char(text[b]))):  # a whole word
+            parts += (text[done:a], text[a:b].capitalize())
+            done = b
+        a = caps.find(b"AAAA", b)
     return "".join(parts) + text[done:] if parts else text
 
 
@@ -242,7 +247,6 @@ def _is_word_char(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
-_CAPS_RUN = re.compile(r"[A-Z]{4,}")
 _CAPITALS_AS_A = bytes(0x41 if 0x41 <= i <= 0x5A else 0x20 for i in range(256))
 
 

@@ -258,7 +258,8 @@ class _Priors:
     """What a span's candidates say before its context is read: each row's prior and the facts
     the context rules look up. Computed once per distinct name and shared."""
 
-    __slots__ = ("base", "types", "row_ids", "priors", "countries", "admin1s", "region_keys", "row_kinds", "kinds", "no_cues", "top", "margin", "key", "city", "admin", "head",
+    __slots__ = ("base", "types", "row_ids", "priors", "countries", "admin1s", "region_keys", "row_kinds", "kinds",
+                 "no_cues", "top", "margin", "key", "city", "admin", "head",
                  "qualifier", "first_kind")
 
     def __init__(self, gaz: Gazetteer, span: Span) -> None:
@@ -491,7 +492,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
                           or (kinds[qrow] in ADMIN_KINDS and admin1s[qrow] and admin1s[qrow] == pr.admin1s[j])
                           or (kinds[qrow] == "country" and countries[qrow] == cc)
                           or (kinds[qrow] == "city" and cc == countries[qrow] and kind == "city"
-                              and _near(t, row, qrow))):
+                              and _near(c.gaz, row, qrow))):
             q = 8.0
             qualified = True
         p = priors[j]
@@ -583,17 +584,10 @@ def _nearest_km_numpy(gaz: Gazetteer, pairs: list[tuple[str, int]], anchors: lis
     return (2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(chord2.min(axis=1)) / 2))).tolist()
 
 
-def _km(lat1, lon1, lat2, lon2):
-    """Great-circle distance in km; takes floats or broadcasting numpy arrays."""
-    import numpy as np
-
-    la1, lo1, la2, lo2 = (np.radians(x) for x in (lat1, lon1, lat2, lon2))
-    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
-
-
-def _near(t: dict, a: int, b: int, km: float = 60.0) -> bool:
-    return float(_km(t["lat"][a], t["lon"][a], t["lat"][b], t["lon"][b])) <= km
+def _near(gaz: Gazetteer, a: int, b: int, km: float = 60.0) -> bool:
+    """Rows ``a`` and ``b`` lie within ``km`` of each other."""
+    x, y, z = _unit_vectors(gaz)
+    return _chord_km((x[a] - x[b]) ** 2 + (y[a] - y[b]) ** 2 + (z[a] - z[b]) ** 2) <= km
 
 
 def _evidence_rows(gaz: Gazetteer, raw: tuple) -> list[dict]:
