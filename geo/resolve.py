@@ -522,32 +522,36 @@ def _nearness(gaz: Gazetteer, base: list[dict[int, float]], anchors: list[tuple[
     if len(anchors) > MAX_ANCHORS:  # long texts: an even sample keeps the work linear in the text
         step = len(anchors) / MAX_ANCHORS
         anchors = [anchors[int(k * step)] for k in range(MAX_ANCHORS)]
+    ambiguous = [i for i, b in enumerate(base) if len(b) > 1]
     # One distance per name and candidate, shared by every span of that name.
-    pairs = list(dict.fromkeys((key_of[i], r) for i, b in enumerate(base) if len(b) > 1 for r in b))
-    if not pairs:
-        return {}
-    if len(pairs) * len(anchors) > 5000:
-        km = _nearest_km_numpy(gaz, pairs, anchors, key_of)
+    km_of: dict[str, dict[int, float]] = {}
+    if sum(len(base[i]) for i in ambiguous) * len(anchors) > 5000:  # long texts: numpy
+        pairs = list(dict.fromkeys((key_of[i], r) for i in ambiguous for r in base[i]))
+        for (key, r), d in zip(pairs, _nearest_km_numpy(gaz, pairs, anchors, key_of)):
+            km_of.setdefault(key, {})[r] = d
     else:  # up to a few thousand distances: plain floats beat numpy's cost per call
         x, y, z = _unit_vectors(gaz)
         points = [(key_of[i], x[r], y[r], z[r]) for i, r in anchors]
-        km = []
-        for key, r in pairs:
-            px, py, pz = x[r], y[r], z[r]
-            best = 5.0  # squared chords of unit vectors are at most 4
-            for k2, ax, ay, az in points:
-                if k2 != key:
-                    d2 = (px - ax) * (px - ax) + (py - ay) * (py - ay) + (pz - az) * (pz - az)
-                    if d2 < best:
-                        best = d2
-            km.append(_chord_km(best) if best < 5.0 else math.inf)
-    bonus = {pair: weight * math.exp(-d / scale_km) for pair, d in zip(pairs, km)}
+        for i in ambiguous:
+            key = key_of[i]
+            kms = km_of.setdefault(key, {})
+            for r in base[i]:
+                if r in kms:
+                    continue
+                px, py, pz = x[r], y[r], z[r]
+                best = 5.0  # squared chords of unit vectors are at most 4
+                for k2, ax, ay, az in points:
+                    if k2 != key:
+                        d2 = (px - ax) * (px - ax) + (py - ay) * (py - ay) + (pz - az) * (pz - az)
+                        if d2 < best:
+                            best = d2
+                kms[r] = _chord_km(best) if best < 5.0 else math.inf
     out: dict[int, dict[int, float]] = {}
-    for i, b in enumerate(base):
-        if len(b) > 1:
-            near = {r: v for r in b if (v := bonus[(key_of[i], r)]) > 0.01}
-            if near:
-                out[i] = near
+    for i in ambiguous:
+        kms = km_of[key_of[i]]
+        near = {r: v for r in base[i] if (v := weight * math.exp(-kms[r] / scale_km)) > 0.01}
+        if near:
+            out[i] = near
     return out
 
 
