@@ -305,8 +305,8 @@ def _top(b: dict[int, float]) -> tuple[int, float]:
     return ranked[0][0], (ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 3.0)
 
 
-def geoparse(text: str, *, gazetteer: Gazetteer | None = None, demonyms: bool = True) -> Document:
-    """Find and resolve every place ``text`` mentions.
+def geoparse(text: object, *, gazetteer: Gazetteer | None = None, demonyms: bool = True) -> Document:
+    """Find and resolve every place ``text`` (a str) mentions; anything else is an InputError.
 
     >>> doc = geoparse("Paris, Texas is not Paris, France.")
     >>> [(m.text, m.place.country) for m in doc.mentions if m.qualifier]

@@ -1,0 +1,93 @@
+"""The compiled geoparser (setup.py compiles geo.mentions and geo.resolve with mypyc) and its
+pure-Python source give the same results, and the compiled one is what an install uses."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+import geo
+import geo.mentions
+import geo.resolve
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "notebooks" / "data" / "blinken-armenia-azerbaijan.txt"
+GWN = ROOT.parent / "shared" / "eval" / "geowebnews.jsonl"
+COMPILED = not geo.mentions.__file__.endswith(".py")
+
+# Prints, for each text of the JSON list on stdin, the geoparse results as JSON.
+RESULTS = """
+import json, sys
+import geo, geo.mentions
+out = []
+for text in json.load(sys.stdin):
+    out.append([[m.start, m.end, m.text, m.form, m.place.id, m.score, m.qualifier.id if m.qualifier else None,
+                 m.sentence] for m in geo.geoparse(text).mentions])
+print(json.dumps({"compiled": not geo.mentions.__file__.endswith(".py"), "results": out}))
+"""
+
+
+def _texts() -> list[str]:
+    texts = [EXAMPLE.read_text(encoding="utf-8"), "Paris, Texas is not Paris, France.",
+             "BEIRUT (AP) - Talks in the town of Lachin and along the Lachin corridor.",
+             "Foreign Minister Ararat Mirzoyan said Armenians in Yerevan.", "Obama said. Jordan Henderson won.",
+             "Atlanta is the capital of Georgia. Springfield, Ill., and Springfield in Missouri.", "", "\ud800 Baku"]
+    if GWN.exists():
+        with open(GWN, encoding="utf-8") as f:
+            texts += [json.loads(line)["text"] for _, line in zip(range(40), f)]
+    return texts
+
+
+@pytest.fixture(scope="module")
+def pure_python(tmp_path_factory) -> Path:
+    """A copy of the package's Python source, without compiled modules, next to the shapes."""
+    root = tmp_path_factory.mktemp("pure")
+    shutil.copytree(ROOT / "geo", root / "geo", ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    (root / "shapes").symlink_to(ROOT / "shapes")
+    return root
+
+
+def _run(args: list[str], pythonpath: Path, **kw) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(pythonpath))
+    return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, check=False,
+                          cwd=pythonpath, timeout=600, **kw)
+
+
+@pytest.mark.slow
+def test_compiled_and_pure_python_give_the_same_results(pure_python):
+    if not COMPILED:
+        pytest.skip("geo.mentions is not compiled here (no C compiler at install, or GEO_PURE_PYTHON)")
+    texts = _texts()
+    out = _run(["-c", RESULTS], pure_python, input=json.dumps(texts))
+    assert out.returncode == 0, out.stderr[-2000:]
+    pure = json.loads(out.stdout)
+    assert pure["compiled"] is False
+    ours = [[[m.start, m.end, m.text, m.form, m.place.id, m.score, m.qualifier.id if m.qualifier else None,
+              m.sentence] for m in geo.geoparse(t).mentions] for t in texts]
+    assert json.loads(json.dumps(ours)) == pure["results"]
+    assert sum(map(len, ours)) > 50
+
+
+def test_doctests_of_the_compiled_modules_pass_in_their_source(pure_python):
+    """pytest cannot collect doctests from compiled modules (see conftest.py); run them here."""
+    files = [str(pure_python / "geo" / f"{m}.py") for m in ("mentions", "resolve")]
+    out = _run(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--doctest-modules", "--rootdir",
+                str(pure_python), *files], pure_python)
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert " passed" in out.stdout
+
+
+def test_an_install_with_a_c_compiler_runs_the_compiled_geoparser():
+    if os.environ.get("GEO_PURE_PYTHON"):
+        pytest.skip("GEO_PURE_PYTHON asks for the pure-Python modules")
+    if not shutil.which(str(sysconfig.get_config_var("CC") or "cc").split()[0]):
+        pytest.skip("no C compiler on this machine: the pure-Python modules are installed")
+    assert COMPILED, f"geo.mentions is {geo.mentions.__file__}: run `pip install -e .` again to compile it"
+    assert not geo.resolve.__file__.endswith(".py")
