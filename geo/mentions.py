@@ -96,7 +96,8 @@ of off along beyond past and
 # What follows an all-caps dateline: "BEIRUT (AP) -", "BAKU, Azerbaijan".
 DATELINE_NEXT = (",", " ", "(", "-", "—")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
-_SENT_END = re.compile(r"[.!?:;\"“”»)\]]\s*$|^\s*$")
+# Characters that end a sentence, a clause or a quotation, before a sentence-initial word.
+SENTENCE_END_CHARS = frozenset('.!?:;"“”»)]')
 
 
 @dataclass(slots=True)
@@ -215,14 +216,16 @@ def matcher(gaz: Gazetteer) -> Matcher:
     return m
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_BYTES = bytes(range(128))
 
 
 def _fold_text(text: str) -> str:
     """``text`` with letters folded one for one ("Xankəndi" -> "Xankendi"), all-caps words in
     title case ("BEIRUT" -> "Beirut": datelines and headlines), and the same length."""
     if not text.isascii():
-        for ch in set(_NON_ASCII.findall(text)):
+        # Its distinct non-ASCII characters: drop the ASCII bytes of its UTF-8 (fast), decode the rest.
+        rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+        for ch in set(rest):
             folded = FOLD_TABLE.get(ord(ch)) or ("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else None)
             if folded is not None:  # lone surrogates, which cannot be matched, become U+FFFD
                 text = text.replace(ch, folded)
@@ -271,7 +274,8 @@ def _next_word(text: str, end: int) -> str:
 def sentence_initial(text: str, start: int) -> bool:
     """True when ``start`` begins a sentence, a line or a quotation."""
     head = text[max(0, start - 4) : start]
-    return bool(_SENT_END.search(head)) or "\n" in head
+    last = head.rstrip()[-1:]
+    return not last or last in SENTENCE_END_CHARS or "\n" in head
 
 
 def title_case_line(text: str, start: int, _cache: dict | None = None) -> bool:
