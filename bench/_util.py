@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +39,26 @@ def revision() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + (" plus uncommitted changes in the working tree" if dirty else "")
+
+
+def is_compiled() -> bool:
+    """Whether ``import geo`` here gets the geoparser compiled by mypyc (see setup.py)."""
+    import geo.mentions
+
+    return not geo.mentions.__file__.endswith(".py")
+
+
+@contextlib.contextmanager
+def pure_python_tree():
+    """A temporary copy of the package's Python source, no compiled modules, beside the shapes:
+    put it on PYTHONPATH to measure the pure-Python geoparser (what installs without a C compiler)."""
+    import geo
+
+    src = Path(geo.__file__).resolve().parent
+    with tempfile.TemporaryDirectory(prefix="geo-pure-") as tmp:
+        shutil.copytree(src, Path(tmp) / "geo", ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+        (Path(tmp) / "shapes").symlink_to(ROOT / "shapes")
+        yield Path(tmp)
 
 
 def gwn_texts() -> list[tuple[str, str]]:

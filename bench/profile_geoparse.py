@@ -2,6 +2,8 @@
 
 Run: ``.venv/bin/python bench/profile_geoparse.py [N]`` prints the top N functions by own
 time and by cumulative time (warm: the gazetteer and the matcher are loaded first).
+cProfile sees a function compiled by mypyc as one call, so ``run_all.py`` profiles the
+pure-Python source (``profile_in_subprocess``); the shares are those of that source.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import ROOT, gwn_texts, table  # noqa: E402
+from _util import ROOT, gwn_texts, pure_python_tree, table  # noqa: E402
 
 PASSES = 3
 
@@ -27,7 +29,12 @@ def _where(func: tuple[str, int, str]) -> str:
         file = str(p.resolve().relative_to(ROOT))
     except ValueError:
         parts = p.parts
-        file = "/".join(parts[parts.index("site-packages") + 1:]) if "site-packages" in parts else p.name
+        if "site-packages" in parts:
+            file = "/".join(parts[parts.index("site-packages") + 1:])
+        elif "geo" in parts:  # a copy of the package elsewhere (the pure-Python source)
+            file = "/".join(parts[len(parts) - 1 - parts[::-1].index("geo"):])
+        else:
+            file = p.name
     if file in ("~", "") or line == 0:
         return f"`{name}` (builtin)"
     return f"`{name}` {file}:{line}"
@@ -97,9 +104,21 @@ def cold_in_subprocess() -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def profile_in_subprocess(top: int = 15) -> dict:
+    """``profile(top)`` of the pure-Python source, in a fresh interpreter."""
+    import json
+    import os
+    import subprocess
+
+    with pure_python_tree() as pure:
+        out = subprocess.run([sys.executable, __file__, "--json", str(top)], capture_output=True, text=True,
+                             check=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(pure)))
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def markdown(p: dict) -> str:
     head = ["function", "calls", "own s", "own %", "cumulative s", "cum %"]
-    return (f"cProfile of `geo.geoparse` over the GeoWebNews texts x{PASSES} ({p['docs']} documents, "
+    return (f"cProfile of `geo.geoparse`, pure-Python source, over the GeoWebNews texts x{PASSES} ({p['docs']} documents, "
             f"{p['wall_s']:.2f} s wall under the profiler, {p['profiled_s']:.2f} s profiled; warm).\n\n"
             "Top by own time (where the CPU is spent):\n\n" + table(head, p["own"]) +
             "\nTop geo functions by cumulative time (which stage costs what):\n\n" + table(head, p["cumulative"]))
@@ -113,7 +132,11 @@ def main() -> dict:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--cold-json"]:
+    if sys.argv[1:2] == ["--json"]:
+        import json
+
+        print(json.dumps(profile(int(sys.argv[2]))))
+    elif sys.argv[1:] == ["--cold-json"]:
         import json
 
         print(json.dumps(profile_cold()))

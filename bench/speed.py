@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import EXAMPLE, GWN, PEER, PYTHON, ROOT, table  # noqa: E402
+from _util import EXAMPLE, GWN, PEER, PYTHON, ROOT, is_compiled, pure_python_tree, table  # noqa: E402
 
 RUNS = 7
 
@@ -49,7 +49,7 @@ def _m_throughput() -> dict:
     ours, peer = statistics.median(ours_all), statistics.median(peer_all)
     return {"docs": len(texts), "ours_docs_s": len(texts) / ours, "peer_docs_s": len(texts) / peer,
             "ours_wall_docs_s": len(texts) / statistics.median(ours_wall), "ours_runs": ours_all,
-            "peer_runs": peer_all}
+            "peer_runs": peer_all, "compiled": is_compiled()}
 
 
 def _m_corpus_peak() -> dict:
@@ -138,10 +138,11 @@ def _m_html_size() -> dict:
 MEASURES = {name[3:]: fn for name, fn in globals().items() if name.startswith("_m_")}
 
 
-def _isolated(name: str, timeout: float = 600) -> dict:
+def _isolated(name: str, timeout: float = 600, pythonpath: Path | None = None) -> dict:
     """Run one measurement in a fresh interpreter (``python bench/speed.py --one NAME``)."""
+    env = dict(os.environ, PYTHONPATH=str(pythonpath)) if pythonpath else None
     out = subprocess.run([PYTHON, __file__, "--one", name], capture_output=True, text=True, timeout=timeout,
-                         cwd=ROOT, check=False)
+                         cwd=ROOT, check=False, env=env)
     if out.returncode != 0:
         return {"error": (out.stderr.strip().splitlines() or ["?"])[-1][:200]}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -191,7 +192,10 @@ def geo_map_command() -> dict:
 
 def measure() -> dict:
     """Every figure of the speed issue."""
-    r = {"throughput": _isolated("throughput"), "cold_start": cold_start(), "geo_map": geo_map_command(),
+    with pure_python_tree() as pure:
+        pure_throughput = _isolated("throughput", pythonpath=pure)
+    r = {"throughput": _isolated("throughput"), "throughput_pure": pure_throughput, "cold_start": cold_start(),
+         "geo_map": geo_map_command(),
          "html": _isolated("html_size"), "corpus_peak": _isolated("corpus_peak"),
          "peer_peak": _isolated("peer_peak"), "everything": _isolated("everything_loaded"),
          "import_geo": _isolated("import_geo")}
@@ -212,9 +216,16 @@ def rows(r: dict) -> list[list[str]]:
     t = r["throughput"]
     if not t.get("error"):
         ratio = t["ours_docs_s"] / t["peer_docs_s"]
-        out.append(["geoparse throughput, GeoWebNews (warm), per CPU-second",
+        build = "compiled by mypyc" if t.get("compiled") else "pure Python"
+        out.append([f"geoparse throughput, GeoWebNews (warm), per CPU-second; {build}",
                     f"{t['ours_docs_s']:.0f} docs/s ({t['ours_wall_docs_s']:.0f} wall clock)",
                     f"geotext peer {t['peer_docs_s']:.0f} docs/s", f"{ratio:.2f}x", ">= 1.0x", _ok(ratio >= 1.0)])
+    tp = r.get("throughput_pure", {})
+    if t.get("compiled") and tp and not tp.get("error"):
+        ratio = tp["ours_docs_s"] / tp["peer_docs_s"]
+        out.append(["the same, pure-Python modules (an install without a C compiler)",
+                    f"{tp['ours_docs_s']:.0f} docs/s", f"geotext peer {tp['peer_docs_s']:.0f} docs/s",
+                    f"{ratio:.2f}x", "(for reference)", ""])
     c = r["cold_start"]
     ratio = c["ours_s"] / c["geopandas_s"]
     out.append(["cold start: `import geo; geo.geoparse(\"Talks in Baku\")`", f"{c['ours_s']:.2f} s",
