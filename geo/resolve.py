@@ -24,6 +24,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from geo.gazetteer import Gazetteer, Place, fold, load_gazetteer
 from geo.mentions import Span, find_mentions
 
@@ -62,9 +64,10 @@ def prior(gaz: Gazetteer, row: int, name_type: int = 0) -> float:
     return base - NAME_TYPE_COST.get(int(name_type), 1.5)
 
 
-@dataclass(frozen=True)
+@mypyc_attr(native_class=False)  # a plain Python class where compiled: __init__ below needs its __dict__
+@dataclass(frozen=True, init=False)
 class Mention:
-    """A place mention: where it stands, how it was written and what it resolved to."""
+    """A place mention: where it stands, how it was written and what it resolved to. Immutable."""
 
     start: int
     end: int
@@ -75,6 +78,13 @@ class Mention:
     score: float
     qualifier: Place | None = None
     index: int = field(default=-1, compare=False)
+
+    def __init__(self, start: int, end: int, text: str, form: str, place: Place | None, sentence: str,
+                 score: float, qualifier: Place | None = None, index: int = -1) -> None:
+        # One update instead of the nine object.__setattr__ calls of a frozen dataclass's __init__:
+        # geoparse makes a Mention per place name.
+        self.__dict__.update(start=start, end=end, text=text, form=form, place=place, sentence=sentence,
+                             score=score, qualifier=qualifier, index=index)
 
     def __repr__(self) -> str:
         where = self.place.name if self.place else None
