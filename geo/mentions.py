@@ -170,13 +170,51 @@ class Matcher:
         self.starts = np.r_[starts, len(forms)]
         self.rows = surf["row"]
         self.types = surf["type"]
-        self.automaton = ahocorasick_rs.AhoCorasick(forms[starts].tolist(),
-                                                    matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+        keys = forms[starts].tolist()
+        kind = ahocorasick_rs.MatchKind.LeftmostLongest
+        # Names that start with a lowercase letter ("the West Bank", "seven districts") get an
+        # automaton of their own: without them, the main one passes over lowercase text at its
+        # root, about a third faster. In the main one they stay, behind a NUL that no folded text
+        # has, so that its pattern numbers are the group numbers. find() merges the two.
+        self.lower_groups = [g for g, k in enumerate(keys) if k[:1].islower()]
+        main = [("\x00" + k if k[:1].islower() else k) for k in keys]
+        self.automaton = ahocorasick_rs.AhoCorasick(main, matchkind=kind)
+        self.lower_automaton = (ahocorasick_rs.AhoCorasick([keys[g] for g in self.lower_groups], matchkind=kind)
+                                if self.lower_groups else None)
         self.surfaces: tuple[dict[str, Surface], dict[str, Surface]] = ({}, {})  # without, with demonyms
 
     def find(self, folded: str) -> list[tuple[int, int, int]]:
-        """``(group, start, end)`` of the leftmost-longest matches, in order and not overlapping."""
-        return self.automaton.find_matches_as_indexes(folded)
+        """``(group, start, end)`` of the leftmost-longest matches of a folded text, in order and
+        not overlapping, as one automaton over every name would find them."""
+        found = self.automaton.find_matches_as_indexes(folded)
+        lower = self._lower_matches(folded, 0)
+        if not lower:
+            return found  # the usual case
+        # The earliest start wins, then the longest. When the match taken overlaps the other
+        # automaton's next one, the other's matches are read again from where it ends.
+        out: list[tuple[int, int, int]] = []
+        i = j = 0
+        while i < len(found) or j < len(lower):
+            if j >= len(lower) or (i < len(found) and (found[i][1], -found[i][2]) <= (lower[j][1], -lower[j][2])):
+                out.append(found[i])
+                i += 1
+                if j < len(lower) and lower[j][1] < out[-1][2]:
+                    lower, j = self._lower_matches(folded, out[-1][2]), 0
+            else:
+                out.append(lower[j])
+                j += 1
+                if i < len(found) and found[i][1] < out[-1][2]:
+                    end = out[-1][2]
+                    found, i = [(g, a + end, b + end) for g, a, b in
+                                self.automaton.find_matches_as_indexes(folded[end:])], 0
+        return out
+
+    def _lower_matches(self, folded: str, start: int) -> list[tuple[int, int, int]]:
+        if self.lower_automaton is None:
+            return []
+        groups = self.lower_groups
+        return [(groups[g], a + start, b + start)
+                for g, a, b in self.lower_automaton.find_matches_as_indexes(folded[start:] if start else folded)]
 
     def candidates(self, group: int) -> tuple[tuple[int, int], ...]:
         a, b = self.starts[group], self.starts[group + 1]
@@ -194,7 +232,7 @@ class Matcher:
 
     def __contains__(self, surface: str) -> bool:
         try:
-            found = self.automaton.find_matches_as_indexes(surface)
+            found = self.find(surface)
         except UnicodeEncodeError:  # lone surrogates: no name has them
             return False
         # The leftmost-longest match covers the whole text only if the text is a name.
@@ -222,6 +260,8 @@ _ASCII_BYTES = bytes(range(128))
 def _fold_text(text: str) -> str:
     """``text`` with letters folded one for one ("Xankəndi" -> "Xankendi"), all-caps words in
     title case ("BEIRUT" -> "Beirut": datelines and headlines), and the same length."""
+    if "\x00" in text:
+        text = text.replace("\x00", " ")  # the matcher keeps NUL for names that must not match
     if not text.isascii():
         # Its distinct non-ASCII characters: drop the ASCII bytes of its UTF-8 (fast), decode the rest.
         rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")

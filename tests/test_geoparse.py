@@ -251,3 +251,35 @@ def test_a_given_name_across_a_sentence_end_is_no_person():
 
 def test_well_known_non_places():
     assert texts("Officials at the White House spoke of El Niño.") == []
+
+
+def test_the_two_automata_match_as_one_over_every_name():
+    """Names starting lowercase ("the West Bank") have their own automaton; find() must give
+    what one leftmost-longest automaton over every name gives, overlaps included."""
+    import json
+
+    import ahocorasick_rs
+
+    from geo.mentions import _fold_text, matcher
+
+    gaz = geo.load_gazetteer()
+    m = matcher(gaz)
+    forms = gaz.surface_columns()["surface"]
+    keys = [k for i, k in enumerate(forms.tolist()) if i == 0 or k != forms[i - 1]]
+    one = ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+    texts = [ARTICLE.read_text(encoding="utf-8"),
+             "Settlers in the West Bank, the West Bank Barrier and West Bank towns.",
+             "the former Soviet Union, former Soviet Union states; the Soviet Union fell.",
+             "seven districts around Nagorno-Karabakh and the seven adjacent regions of Nagorno Karabakh.",
+             "occupied territories around Nagorno-Karabakh", "the West Bankthe West Bank", "seven districtsseven"]
+    shared = Path(__file__).resolve().parents[2] / "shared" / "eval" / "geowebnews.jsonl"
+    if shared.exists():
+        with open(shared, encoding="utf-8") as f:
+            texts += [json.loads(line)["text"] for line in f]
+    lowercase_found = 0
+    for text in texts:
+        folded = _fold_text(text)
+        found = m.find(folded)
+        assert found == one.find_matches_as_indexes(folded), text[:80]
+        lowercase_found += sum(keys[g][:1].islower() for g, _, _ in found)
+    assert lowercase_found >= 8
