@@ -6,6 +6,7 @@ with a type error, or with ``GEO_PURE_PYTHON=1`` set, the pure-Python modules ar
 instead and everything works the same, only slower. Everything else is in pyproject.toml.
 """
 
+import glob
 import os
 import sys
 
@@ -17,10 +18,21 @@ COMPILED = ["geo/mentions.py", "geo/resolve.py"]
 
 def _note(message: str) -> None:
     print(f"geo: {message}; installing the pure-Python modules", file=sys.stderr)
+    _remove_compiled()
+
+
+def _remove_compiled() -> None:
+    """Compiled modules an earlier in-place build left would shadow the .py files: remove them."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for pattern in ("geo/mentions.*.so", "geo/resolve.*.so", "geo/mentions.*.pyd", "geo/resolve.*.pyd",
+                    "*__mypyc.*.so", "*__mypyc.*.pyd"):
+        for path in glob.glob(os.path.join(here, pattern)):
+            os.remove(path)
 
 
 def compiled_modules() -> list:
     if os.environ.get("GEO_PURE_PYTHON"):
+        _remove_compiled()
         return []
     try:
         from mypyc.build import mypycify

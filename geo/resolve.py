@@ -369,8 +369,12 @@ def geoparse(text: object, *, gazetteer: Gazetteer | None = None, demonyms: bool
     near = _nearness(gaz, base, anchors, key_of)
 
     context = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near)
-    scores: list[dict[int, float]] = []
+    # A span with one candidate needs no score unless one sense per name sums it (below).
+    scores: list[dict[int, float] | None] = []
     for i in range(len(spans)):
+        if len(base[i]) == 1 and i not in quals:
+            scores.append(None)
+            continue
         sc, qualified = _scores(context, i)
         scores.append(sc)
         if i in quals and not qualified:
@@ -386,17 +390,22 @@ def geoparse(text: object, *, gazetteer: Gazetteer | None = None, demonyms: bool
     choice: dict[int, int] = {}
     sense_bonus: defaultdict[int, dict[int, float]] = defaultdict(dict)
     for i in own:
-        choice[i] = _best(scores[i])
+        own_scores = scores[i]
+        choice[i] = _best(own_scores) if own_scores is not None else next(iter(base[i]))
     qualified_choice: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
     for i in own:
         qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
     for key, idxs in groups.items():
         if len(idxs) == 1 and key not in qualified_choice:
-            choice[idxs[0]] = _best(scores[idxs[0]])
+            one = scores[idxs[0]]
+            choice[idxs[0]] = _best(one) if one is not None else next(iter(base[idxs[0]]))
             continue
         total: defaultdict[int, float] = defaultdict(float)
         for i in idxs:
-            for row, v in scores[i].items():
+            member = scores[i]
+            if member is None:
+                member = scores[i] = _scores(context, i)[0]
+            for row, v in member.items():
                 total[row] += v
         for row in qualified_choice.get(key, set()):  # "Paris, Texas" ... later "Paris"
             if row in total:
@@ -414,9 +423,9 @@ def geoparse(text: object, *, gazetteer: Gazetteer | None = None, demonyms: bool
     places = _places(gaz)
     for i, s in enumerate(spans):
         row = choice[i]
-        sc = scores[i]
-        if len(sc) > 1:
-            ranked = sorted(sc.values(), reverse=True)
+        final = scores[i]
+        if final is not None and len(final) > 1:
+            ranked = sorted(final.values(), reverse=True)
             margin = ranked[0] - ranked[1]
         else:
             margin = 5.0
@@ -541,7 +550,8 @@ def _nearness(gaz: Gazetteer, base: list[dict[int, float]], anchors: list[tuple[
             km_of.setdefault(key, {})[r] = d
     else:  # up to a few thousand distances: plain floats beat numpy's cost per call
         x, y, z = _unit_vectors(gaz)
-        points = [(key_of[i], x[r], y[r], z[r]) for i, r in anchors]
+        a_keys = [key_of[i] for i, _ in anchors]
+        ax, ay, az = [x[r] for _, r in anchors], [y[r] for _, r in anchors], [z[r] for _, r in anchors]
         for i in ambiguous:
             key = key_of[i]
             kms = km_of.setdefault(key, {})
@@ -550,9 +560,10 @@ def _nearness(gaz: Gazetteer, base: list[dict[int, float]], anchors: list[tuple[
                     continue
                 px, py, pz = x[r], y[r], z[r]
                 best = 5.0  # squared chords of unit vectors are at most 4
-                for k2, ax, ay, az in points:
-                    if k2 != key:
-                        d2 = (px - ax) * (px - ax) + (py - ay) * (py - ay) + (pz - az) * (pz - az)
+                for k in range(len(a_keys)):
+                    if a_keys[k] != key:
+                        dx, dy, dz = px - ax[k], py - ay[k], pz - az[k]
+                        d2 = dx * dx + dy * dy + dz * dz
                         if d2 < best:
                             best = d2
                 kms[r] = _chord_km(best) if best < 5.0 else math.inf
