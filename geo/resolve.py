@@ -39,6 +39,8 @@ CITY_CUES = re.compile(r"(?:\b(?:town|city|village|capital|suburb|port|municipal
 CITY_AFTER = re.compile(r"^\s+(?:city|town|village)\b", re.I)
 ADMIN_CUES = re.compile(r"(?:\b(?:state|province|region|district|county|governorate|oblast|prefecture) of\s+$)",
                         re.I)
+CITY_AFTER_LETTERS = frozenset("ctv")  # first letters of the words CITY_AFTER looks for
+ADMIN_AFTER_LETTERS = frozenset("sprdog")
 ADMIN_AFTER = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture)\b", re.I)
 # Where a sentence ends: after . ! ? (and closing quotes) before a capital, or at line breaks.
 # The first character is a plain set, which lets the regex engine skip ahead quickly.
@@ -201,12 +203,32 @@ def explain(document: Document, mention: Mention | int | str):
 
 
 def _best(scores: dict[int, float]) -> int:
-    """The row with the highest score."""
-    return max(scores.items(), key=lambda kv: kv[1])[0]
+    """The row with the highest score (the first of equals)."""
+    best_row, best = -1, -math.inf
+    for row, v in scores.items():
+        if v > best or best_row < 0:
+            best_row, best = row, v
+    return best_row
 
 
 def _sentences(text: str) -> list[int]:
-    return [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+    """Where the sentences of ``text`` start: 0 and the end of every _SENTENCE_END match."""
+    # The regular expression is tried only where a one-byte view of the text (one byte per
+    # character) has . ! ? or a line break; other characters there read as "?" and fail it.
+    marks = text.encode("latin-1", "replace").translate(_SENTENCE_MARKS)
+    starts = [0]
+    p = marks.find(b".")
+    while p >= 0:
+        m = _SENTENCE_END.match(text, p)
+        if m:
+            starts.append(m.end())
+            p = marks.find(b".", m.end())
+        else:
+            p = marks.find(b".", p + 1)
+    return starts
+
+
+_SENTENCE_MARKS = bytes(0x2E if chr(i) in ".!?\n" else 0x20 for i in range(256))
 
 
 def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) -> str:
@@ -248,12 +270,16 @@ def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
     district"); None when none does."""
     city = admin = False
     before = text[max(0, span.start - 30):span.start]
-    of_before = before[-1:].isspace() and before.rstrip()[-2:].lower() == "of"  # a cheap test first
+    # Cheap tests before the regular expressions: "... of " before, or a word after.
+    of_before = before[-1:].isspace() and before.rstrip()[-2:].lower() == "of"
     after = text[span.end:span.end + 15]
+    next_letter = after.lstrip()[:1].lower() if after[:1].isspace() else ""
     if pri.city:
-        city = bool((of_before and CITY_CUES.search(before)) or CITY_AFTER.match(after))
+        city = bool((of_before and CITY_CUES.search(before)) or (next_letter in CITY_AFTER_LETTERS
+                                                                 and CITY_AFTER.match(after)))
     if pri.admin:
-        admin = bool((of_before and ADMIN_CUES.search(before)) or ADMIN_AFTER.match(after))
+        admin = bool((of_before and ADMIN_CUES.search(before)) or (next_letter in ADMIN_AFTER_LETTERS
+                                                                   and ADMIN_AFTER.match(after)))
     if not (city or admin):
         return None
     return {k: 5.0 if (k == "city" and city) or (k in ADMIN_KINDS and admin) else 0.0 for k in pri.kinds}
