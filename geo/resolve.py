@@ -101,12 +101,11 @@ class Document:
     [['Baku', 'city', 1]]
     """
 
-    def __init__(self, text: str, mentions: list[Mention], evidence: dict[int, tuple],
-                 gazetteer: Gazetteer) -> None:
+    def __init__(self, text: str, mentions: list[Mention], gazetteer: Gazetteer, demonyms: bool = True) -> None:
         self.text = text
         self.mentions = mentions
-        self._evidence = evidence
         self.gazetteer = gazetteer
+        self.demonyms = demonyms  # how it was geoparsed: explain() geoparses the text again to show why
 
     def __len__(self) -> int:
         return len(self.mentions)
@@ -195,8 +194,13 @@ def explain(document: Document, mention: Mention | int | str):
             raise KeyError(f"no mention with text {mention!r}")
         mention = found[0]
     idx = mention if isinstance(mention, int) else mention.index
-    raw = document._evidence.get(idx)
-    rows = _evidence_rows(document.gazetteer, raw) if raw else []
+    rows = []
+    if 0 <= idx < len(document.mentions):
+        # Geoparsing is deterministic: parse the text again, keeping what the scores were made of.
+        # A document keeps only its mentions, which is what most of them ever need.
+        _, kept = _resolve(document.text, document.gazetteer, document.demonyms, keep=True)
+        if kept is not None:
+            rows = _evidence_rows(document.gazetteer, kept, idx)
     cols = ["id", "name", "kind", "country", "population", "name_type", "prior", "context", "qualifier", "cue",
             "sense", "score", "evidence"]
     return pd.DataFrame(rows, columns=cols).sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
@@ -353,9 +357,15 @@ def geoparse(text: object, *, gazetteer: Gazetteer | None = None, demonyms: bool
 
         raise InputError(f"geoparse takes a str, not {type(text).__name__}")
     gaz = gazetteer or load_gazetteer()
+    mentions, _ = _resolve(text, gaz, demonyms)
+    return Document(text, mentions, gaz, demonyms)
+
+
+def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> tuple[list[Mention], tuple | None]:
+    """The mentions of ``text``; with ``keep``, also what their scores were made of (for explain)."""
     spans = find_mentions(text, gaz, demonyms=demonyms)  # on "" too: the first call builds the matcher
     if not spans:
-        return Document(text, [], {}, gaz)
+        return [], None
     t = gaz._table
     kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
     pri = [_priors(gaz, s) for s in spans]
@@ -445,7 +455,6 @@ def geoparse(text: object, *, gazetteer: Gazetteer | None = None, demonyms: bool
     mentions: list[Mention] = []
     starts = _sentences(text)
     sentence_cache: dict[int, str] = {}
-    ev_out: dict[int, tuple] = {}
     places = _places(gaz)
     for i, s in enumerate(spans):
         row = choice[i]
@@ -467,8 +476,7 @@ def geoparse(text: object, *, gazetteer: Gazetteer | None = None, demonyms: bool
         m = Mention(start, end, text_, s.form, _place(gaz, places, row), sentence, round(conf, 4), qual,
                     len(mentions))
         mentions.append(m)
-        ev_out[m.index] = (context, i, dict(sense_bonus.get(i, ())), cues[i], choice[i])
-    return Document(text, mentions, ev_out, gaz)
+    return mentions, ((context, sense_bonus, cues, choice) if keep else None)
 
 
 def _places(gaz: Gazetteer) -> dict[int, Place]:
@@ -641,12 +649,14 @@ def _near(gaz: Gazetteer, a: int, b: int, km: float = 60.0) -> bool:
     return _chord_km((x[a] - x[b]) ** 2 + (y[a] - y[b]) ** 2 + (z[a] - z[b]) ** 2) <= km
 
 
-def _evidence_rows(gaz: Gazetteer, raw: tuple) -> list[dict]:
-    context, i, sense, cues, chosen = raw
+def _evidence_rows(gaz: Gazetteer, kept: tuple, i: int) -> list[dict]:
+    """The candidates of span ``i`` with the evidence behind their scores, from ``_resolve(keep=True)``."""
+    context, sense_bonus, cues, choice = kept
     evidence: list[tuple] = []
     _scores(context, i, evidence)
     types = context.pri[i].types
-    return [_evidence_row(gaz, e, types[e[0]], sense.get(e[0], 0.0), cues, chosen) for e in evidence]
+    sense = sense_bonus.get(i, {})
+    return [_evidence_row(gaz, e, types[e[0]], sense.get(e[0], 0.0), cues[i], choice[i]) for e in evidence]
 
 
 def _evidence_row(gaz: Gazetteer, e: tuple, name_type: int, sense: float, cues: dict, chosen: int) -> dict:
