@@ -299,7 +299,7 @@ class _Priors:
     the context rules look up. Computed once per distinct name and shared."""
 
     __slots__ = ("base", "types", "row_ids", "priors", "countries", "admin1s", "region_keys", "row_kinds", "kinds",
-                 "no_cues", "top", "margin", "key", "city", "admin", "head",
+                 "no_cues", "top", "margin", "top_kind", "top_country", "top_region", "key", "city", "admin", "head",
                  "qualifier", "first_kind")
 
     def __init__(self, gaz: Gazetteer, span: Span) -> None:
@@ -322,6 +322,10 @@ class _Priors:
         self.kinds = {kinds[r] for r, _ in span.candidates}
         self.no_cues = dict.fromkeys(self.kinds, 0.0)
         self.top, self.margin = _top(b)
+        # The first guess's facts, for document context when no cue word changes the priors.
+        self.top_kind: str = kinds[self.top]
+        self.top_country: str | None = countries[self.top]
+        self.top_region: str = _region_key(admin1s[self.top])
         self.key = fold(span.text)
         self.city, self.admin = "city" in self.kinds, not self.kinds.isdisjoint(ADMIN_KINDS)
         self.head = not self.kinds.isdisjoint(("city", "admin2", "admin1"))  # "Paris" of "Paris, Texas"
@@ -378,29 +382,33 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> t
     base: list[dict[int, float]] = []
     cues: list[dict[str, float]] = []
     anchors: list[tuple[int, int]] = []  # (span, row) of confident first guesses
-    total_c: defaultdict[str, float] = defaultdict(float)
-    total_a: defaultdict[str, float] = defaultdict(float)
-    group_c: defaultdict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    group_a: defaultdict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    total_c: dict[str, float] = {}
+    total_a: dict[str, float] = {}
+    group_c: dict[str, dict[str, float]] = {}  # per name: the weights of its own spans
+    group_a: dict[str, dict[str, float]] = {}
     for i, (s, p) in enumerate(zip(spans, pri)):
         cue = _cues(text, s, p)
         if cue is None:
             b, top, margin = p.base, p.top, p.margin
+            top_kind, cc, ak = p.top_kind, p.top_country, p.top_region
             cue = p.no_cues
         else:
             b = {row: v + cue[kind] for (row, v), kind in zip(p.base.items(), p.row_kinds)}
             top, margin = _top(b)
+            top_kind, cc, ak = kinds[top], countries[top], _region_key(admin1s[top])
         base.append(b)
         cues.append(cue)
         w = 1.0 if margin >= 1.5 else 0.4
-        if margin >= 1.5 and kinds[top] in ANCHOR_KINDS:
+        if margin >= 1.5 and top_kind in ANCHOR_KINDS:
             anchors.append((i, top))
-        cc, ak = countries[top], _region_key(admin1s[top])
+        key = key_of[i]
         if cc:
-            total_c[cc] += w
-            group_c[key_of[i]][cc] += w
-        total_a[ak] += w
-        group_a[key_of[i]][ak] += w
+            total_c[cc] = total_c.get(cc, 0.0) + w
+            own_c = group_c.setdefault(key, {})
+            own_c[cc] = own_c.get(cc, 0.0) + w
+        total_a[ak] = total_a.get(ak, 0.0) + w
+        own_a = group_a.setdefault(key, {})
+        own_a[ak] = own_a.get(ak, 0.0) + w
     # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
     near = _nearness(gaz, base, anchors, key_of)
 
@@ -431,8 +439,8 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> t
     qualified_choice: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
     for i in own:
         qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
-    for key, idxs in groups.items():
-        if len(idxs) == 1 and key not in qualified_choice:
+    for name, idxs in groups.items():
+        if len(idxs) == 1 and name not in qualified_choice:
             one = scores[idxs[0]]
             choice[idxs[0]] = _best(one) if one is not None else next(iter(base[idxs[0]]))
             continue
@@ -443,7 +451,7 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> t
                 member = scores[i] = _scores(context, i)[0]
             for row, v in member.items():
                 total[row] += v
-        for row in qualified_choice.get(key, set()):  # "Paris, Texas" ... later "Paris"
+        for row in qualified_choice.get(name, set()):  # "Paris, Texas" ... later "Paris"
             if row in total:
                 total[row] += 3.0 * len(idxs)
                 for i in idxs:
@@ -510,6 +518,9 @@ class _Context:
         self.all_c, self.near = sum(total_c.values(), 0.0), near
 
 
+_NONE: dict[str, float] = {}  # read only
+
+
 def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[dict[int, float], bool]:
     """Each candidate row's score for span ``i``, and whether its qualifier agreed with one.
 
@@ -518,7 +529,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     t = c.gaz._table
     kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
     total_c, total_a = c.total_c, c.total_a
-    gc, ga = c.group_c[c.key_of[i]], c.group_a[c.key_of[i]]
+    gc, ga = c.group_c.get(c.key_of[i], _NONE), c.group_a.get(c.key_of[i], _NONE)
     others = c.all_c - sum(gc.values(), 0.0)
     q_span = c.quals.get(i)
     qrow = _best(c.base[q_span]) if q_span is not None else -1
