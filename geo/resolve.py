@@ -298,9 +298,9 @@ class _Priors:
     """What a span's candidates say before its context is read: each row's prior and the facts
     the context rules look up. Computed once per distinct name and shared."""
 
-    __slots__ = ("base", "types", "row_ids", "priors", "countries", "admin1s", "region_keys", "row_kinds", "kinds",
-                 "no_cues", "top", "margin", "top_kind", "top_country", "top_region", "key", "city", "admin", "head",
-                 "qualifier", "first_kind")
+    __slots__ = ("base", "types", "row_ids", "priors", "countries", "admin1s", "region_keys", "row_kinds", "xs",
+                 "ys", "zs", "kinds", "no_cues", "top", "margin", "top_kind", "top_country", "top_region", "key",
+                 "city", "admin", "head", "qualifier", "first_kind")
 
     def __init__(self, gaz: Gazetteer, span: Span) -> None:
         t = gaz._table
@@ -319,6 +319,10 @@ class _Priors:
         self.admin1s: list[str | None] = [admin1s[r] for r in b]
         self.region_keys: list[str] = [_region_key(admin1s[r]) for r in b]
         self.row_kinds: list[str] = [kinds[r] for r in b]
+        x, y, z = _unit_vectors(gaz)
+        self.xs: list[float] = [x[r] for r in b]
+        self.ys: list[float] = [y[r] for r in b]
+        self.zs: list[float] = [z[r] for r in b]
         self.kinds = {kinds[r] for r, _ in span.candidates}
         self.no_cues = dict.fromkeys(self.kinds, 0.0)
         self.top, self.margin = _top(b)
@@ -410,7 +414,7 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> t
         own_a = group_a.setdefault(key, {})
         own_a[ak] = own_a.get(ak, 0.0) + w
     # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
-    near = _nearness(gaz, base, anchors, key_of)
+    near = _nearness(gaz, pri, base, anchors, key_of)
 
     context = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near)
     # A span with one candidate needs no score unless one sense per name sums it (below).
@@ -578,8 +582,8 @@ def _region_key(admin1: str | None) -> str:
     return admin1 if admin1 else NATIONAL
 
 
-def _nearness(gaz: Gazetteer, base: list[dict[int, float]], anchors: list[tuple[int, int]], key_of: list[str],
-              scale_km: float = 300.0, weight: float = 3.0) -> dict[int, dict[int, float]]:
+def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], anchors: list[tuple[int, int]],
+              key_of: list[str], scale_km: float = 300.0, weight: float = 3.0) -> dict[int, dict[int, float]]:
     """``{span: {row: bonus}}``: how close each candidate lies to the confident places of other spans."""
     if not anchors:
         return {}
@@ -594,16 +598,21 @@ def _nearness(gaz: Gazetteer, base: list[dict[int, float]], anchors: list[tuple[
         for (key, r), d in zip(pairs, _nearest_km_numpy(gaz, pairs, anchors, key_of)):
             km_of.setdefault(key, {})[r] = d
     else:  # up to a few thousand distances: plain floats beat numpy's cost per call
-        x, y, z = _unit_vectors(gaz)
+        # Each name's candidates carry their unit vectors (see _Priors): no lookups in the big tables.
         a_keys = [key_of[i] for i, _ in anchors]
-        ax, ay, az = [x[r] for _, r in anchors], [y[r] for _, r in anchors], [z[r] for _, r in anchors]
+        a_rows = [pri[i].row_ids.index(r) for i, r in anchors]
+        ax = [pri[i].xs[j] for (i, _), j in zip(anchors, a_rows)]
+        ay = [pri[i].ys[j] for (i, _), j in zip(anchors, a_rows)]
+        az = [pri[i].zs[j] for (i, _), j in zip(anchors, a_rows)]
         for i in ambiguous:
             key = key_of[i]
             kms = km_of.setdefault(key, {})
-            for r in base[i]:
+            p = pri[i]
+            for j in range(len(p.row_ids)):
+                r = p.row_ids[j]
                 if r in kms:
                     continue
-                px, py, pz = x[r], y[r], z[r]
+                px, py, pz = p.xs[j], p.ys[j], p.zs[j]
                 best = 5.0  # squared chords of unit vectors are at most 4
                 for k in range(len(a_keys)):
                     if a_keys[k] != key:
