@@ -66,8 +66,8 @@ def prior(gaz: Gazetteer, row: int, name_type: int = 0) -> float:
     return base - NAME_TYPE_COST.get(int(name_type), 1.5)
 
 
-@mypyc_attr(native_class=False)  # a plain Python class where compiled: __init__ below needs its __dict__
-@dataclass(frozen=True, init=False)
+@mypyc_attr(native_class=False)  # a plain Python class where compiled (mypyc's frozen classes are slower to make)
+@dataclass(frozen=True, slots=True, init=False)
 class Mention:
     """A place mention: where it stands, how it was written and what it resolved to. Immutable."""
 
@@ -83,10 +83,16 @@ class Mention:
 
     def __init__(self, start: int, end: int, text: str, form: str, place: Place | None, sentence: str,
                  score: float, qualifier: Place | None = None, index: int = -1) -> None:
-        # One update instead of the nine object.__setattr__ calls of a frozen dataclass's __init__:
-        # geoparse makes a Mention per place name.
-        self.__dict__.update(start=start, end=end, text=text, form=form, place=place, sentence=sentence,
-                             score=score, qualifier=qualifier, index=index)
+        set_ = object.__setattr__  # as a frozen dataclass's own __init__ does
+        set_(self, "start", start)
+        set_(self, "end", end)
+        set_(self, "text", text)
+        set_(self, "form", form)
+        set_(self, "place", place)
+        set_(self, "sentence", sentence)
+        set_(self, "score", score)
+        set_(self, "qualifier", qualifier)
+        set_(self, "index", index)
 
     def __repr__(self) -> str:
         where = self.place.name if self.place else None
