@@ -191,7 +191,7 @@ def markdown(r: dict) -> str:
         "## Estimate: 1M articles on a cluster of N workers\n\n"
         f"{note}.\n\n" + table(["workers", "docs/s", "time for 1M articles", "bound by"], est) +
         "\nAssumptions: articles as long as GeoWebNews's on average, one single-threaded worker per core "
-        "(geoparse is pure Python and holds the GIL, so threads do not add throughput), 80-100% parallel "
+        "(geoparse holds the GIL, compiled or not, so threads do not add throughput), 80-100% parallel "
         "efficiency (a partition is 0.2-3 s of work against a few ms of Dask overhead per task, "
         "and the last partitions leave some workers idle), input on a shared file system "
         "that serves 1M articles (~5 GB of JSONL) faster than the workers parse them, and one client "
