@@ -1,9 +1,11 @@
 """Recognition: find the spans of a text that name a place in the gazetteer.
 
-The gazetteer drives it. Every name of every place goes into one Aho-Corasick automaton
-(ahocorasick_rs, leftmost-longest), matched case-sensitively over a length-preserving folded copy of the text,
-so that offsets stay offsets into the original. Rules then drop matches that are not place
-mentions: sentence-initial common words, person names, words inside longer names.
+The gazetteer drives it. Every name of every place goes into an Aho-Corasick automaton
+(ahocorasick_rs, leftmost-longest), matched case-sensitively over a length-preserving folded
+copy of the text, so that offsets stay offsets into the original. Rules then drop matches that
+are not place mentions: sentence-initial common words, person names, words inside longer
+names. What a rule needs to know of a name alone is computed once per distinct name
+(``Surface``); the context around each match is read only where a rule needs it.
 
 >>> from geo.mentions import find_mentions
 >>> [s.text for s in find_mentions("Talks in Baku and Yerevan.")]
@@ -156,9 +158,10 @@ class Surface:
 
 
 class Matcher:
-    """An Aho-Corasick automaton over the surface forms of every name in a gazetteer.
+    """Aho-Corasick automata over the surface forms of every name in a gazetteer.
 
-    Its values are group numbers; ``candidates(g)`` gives the ``(row, name type)`` pairs.
+    ``find`` gives group numbers and offsets; ``candidates(g)`` gives the ``(row, name type)``
+    pairs of a group.
     """
 
     def __init__(self, gaz: Gazetteer) -> None:
