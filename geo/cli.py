@@ -20,10 +20,13 @@ internal error, whose traceback ``-v`` shows); warnings are ``geo: warning: ...`
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import os
 import re
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
@@ -193,6 +196,19 @@ def _input_options(f: Callable) -> Callable:
     return f
 
 
+def _import_in_background(module: str) -> threading.Thread:
+    """Start importing ``module`` in a thread: building the name matcher releases the GIL, so a
+    second core imports meanwhile. Join the thread, then import as usual (errors show there)."""
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    thread = threading.Thread(target=run, name=f"import {module}", daemon=True)
+    thread.start()
+    return thread
+
+
 def _gazetteer():
     return geo.load_gazetteer(_state.shapes) if _state.shapes is not None else None
 
@@ -263,7 +279,9 @@ def map_command(files: tuple[str, ...], output: str, tiles: str | None, title: s
     from geo.texts import check_output_path, merge_places
 
     path = check_output_path(output, files)  # before any work
+    maps_module = _import_in_background("geo.maps")  # folium takes ~0.5 s; geoparsing leaves a core free
     articles = _geoparse_files(files, max_bytes=max_bytes, encoding=encoding, progress=progress)
+    maps_module.join()
     places = merge_places(articles)
     if places.empty:
         warnings.warn("no places found; the map is empty", UserWarning, stacklevel=1)
