@@ -456,25 +456,24 @@ class Gazetteer:
             return {c: _arrow_column(df.data.column(c)) for c in columns}
         return {c: df[c].to_numpy() for c in columns}
 
+    def _once(self, attr: str, make: Any) -> Any:
+        """``self.<attr>``, made by ``make()`` on first use, once even with threads."""
+        value = getattr(self, attr)
+        if value is None:
+            with self._lock:
+                value = getattr(self, attr)
+                if value is None:
+                    value = make()
+                    setattr(self, attr, value)
+        return value
+
     def surface_columns(self) -> dict[str, np.ndarray]:
         """The columns of ``surfaces`` as numpy arrays: ``surface``, ``row``, ``type``. No pandas needed."""
-        cols = self._surface_columns
-        if cols is None:
-            with self._lock:
-                if self._surface_columns is None:
-                    self._surface_columns = self._arrays("surfaces", ("surface", "row", "type"))
-                cols = self._surface_columns
-        return dict(cols)
+        return dict(self._once("_surface_columns", lambda: self._arrays("surfaces", ("surface", "row", "type"))))
 
     def _name_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``key``, ``row`` and ``type`` of ``names``, made on first use."""
-        cols = self._name_columns
-        if cols is None:
-            with self._lock:
-                if self._name_columns is None:
-                    self._name_columns = tuple(self._arrays("names", ("key", "row", "type")).values())
-                cols = self._name_columns
-        return cols
+        return self._once("_name_columns", lambda: tuple(self._arrays("names", ("key", "row", "type")).values()))
 
     @property
     def _name_keys(self) -> np.ndarray:
@@ -483,13 +482,7 @@ class Gazetteer:
     @property
     def _row_of(self) -> dict[str, int]:
         """The row of each feature id, made on first use."""
-        row_of = self._row_index
-        if row_of is None:
-            with self._lock:
-                if self._row_index is None:
-                    self._row_index = {fid: i for i, fid in enumerate(self._table["id"])}
-                row_of = self._row_index
-        return row_of
+        return self._once("_row_index", lambda: {fid: i for i, fid in enumerate(self._table["id"])})
 
     def __len__(self) -> int:
         return len(self._table["id"])

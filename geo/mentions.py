@@ -384,7 +384,7 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
     gaz = gazetteer or load_gazetteer()
     m = matcher(gaz)
     firsts, lasts = personal_names(gaz)
-    common_words(gaz)
+    common_words(gaz)  # read now, so that a damaged word list fails here whatever the text
     if not text:
         return []
     t = _fold_text(text)
@@ -392,14 +392,11 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
     spans: list[Span] = []
     persons: set[str] = set()
     lines: dict[int, bool] = {}
-    cache = m.surfaces[demonyms]
     for group, start, end in m.find(t):
         if (start and t[start - 1].isalnum()) or (end < n and t[end].isalnum()):
             continue  # inside a longer word
         stext = text[start:end]
-        surface = cache.get(stext)
-        if surface is None or surface.group != group:
-            surface = m.surface(gaz, group, stext, demonyms)
+        surface = m.surface(gaz, group, stext, demonyms)
         if not surface.candidates:
             continue
         prev_end = spans[-1].end if spans else -1

@@ -304,7 +304,7 @@ class _Priors:
     """What a span's candidates say before its context is read: each row's prior and the facts
     the context rules look up. Computed once per distinct name and shared."""
 
-    __slots__ = ("base", "types", "row_ids", "priors", "countries", "admin1s", "region_keys", "row_kinds", "xs",
+    __slots__ = ("base", "types", "row_ids", "countries", "admin1s", "region_keys", "row_kinds", "xs",
                  "ys", "zs", "kinds", "no_cues", "top", "margin", "top_kind", "top_country", "top_region", "key",
                  "city", "admin", "head", "qualifier", "first_kind")
 
@@ -320,7 +320,6 @@ class _Priors:
         self.base, self.types = b, ty
         # Per candidate row, in the order of ``base``: the facts the context rules look up.
         self.row_ids: list[int] = list(b)
-        self.priors: list[float] = list(b.values())
         self.countries: list[str | None] = [countries[r] for r in b]
         self.admin1s: list[str | None] = [admin1s[r] for r in b]
         self.region_keys: list[str] = [_region_key(admin1s[r]) for r in b]
@@ -545,7 +544,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     qrow = _best(c.base[q_span]) if q_span is not None else -1
     b = c.base[i]
     pr = c.pri[i]
-    priors = pr.priors if b is pr.base else list(b.values())
+    priors = list(b.values())
     near = c.near.get(i, {})
     sc: dict[int, float] = {}
     qualified = False
