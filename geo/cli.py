@@ -49,7 +49,10 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _one_line(message: Any) -> str:
-    return re.sub(r"\s*\n\s*", " ", str(message).strip()) or "unknown error"
+    """The message on one line, with any control character from a file name or text escaped."""
+    from geo.texts import printable
+
+    return printable(re.sub(r"\s*\n\s*", " ", str(message).strip())) or "unknown error"
 
 
 def _error(message: Any) -> None:

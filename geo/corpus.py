@@ -61,8 +61,9 @@ __all__ = [
     "write_corpus",
 ]
 
-#: Suffixes picked up inside folders: text files, and JSONL files of ``{"id", "text"}``.
-TEXT_SUFFIXES = (".txt", ".md")
+#: Suffixes picked up inside folders: text files, HTML pages (their article text is read, as
+#: ``geo places`` does), and JSONL files of ``{"id", "text"}``.
+TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".xhtml")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 #: Columns of the mention table, in order (``geometry`` is built from ``lon``/``lat``).
 MENTION_COLUMNS = ["doc_id", "start", "end", "text", "form", "place_id", "name", "kind", "country", "admin1",
@@ -76,11 +77,15 @@ _MIN_BLOCK, _MAX_BLOCK = 16 * 1024, 8 * 1024 * 1024
 SMALL_CORPUS = 256 * 1024
 
 # A unit of input, small and picklable, read on the worker:
-#   ("text", doc_id, text)          a document given in Python
-#   ("file", path, size, name)          a whole text file; its doc_id is the path as given
-#   ("jsonl", path, start, end, name)   the lines of a JSONL file that begin in [start, end)
-# ``path`` is absolute, so that workers with another working directory find the file.
+#   ("text", doc_id, text)                      a document given in Python
+#   ("file", path, size, name, read)            a whole text file; its doc_id is the path as given
+#   ("jsonl", path, start, end, name, read)     the lines of a JSONL file that begin in [start, end)
+# ``path`` is absolute, so that workers with another working directory find the file. ``read`` is
+# ``(max_bytes, encoding)``, what ``geo.texts.read_text`` takes: the same limit and decoding as
+# ``geo places``, per file or per JSONL line.
 Unit = tuple
+Read = tuple  # (max_bytes: int | str | None, encoding: str | None)
+_DEFAULT_READ: Read = (None, None)
 
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -91,26 +96,26 @@ def _looks_like_path(s: str) -> bool:
     return s.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES) or glob.has_magic(s)
 
 
-def _file_unit(path: Path) -> list[Unit]:
+def _file_unit(path: Path, read: Read) -> list[Unit]:
     size = path.stat().st_size
     if path.suffix.lower() in JSONL_SUFFIXES:
-        return [("jsonl", str(path.absolute()), 0, size, str(path))]
-    return [("file", str(path.absolute()), size, str(path))]
+        return [("jsonl", str(path.absolute()), 0, size, str(path), read)]
+    return [("file", str(path.absolute()), size, str(path), read)]
 
 
-def _path_units(item: str | os.PathLike) -> list[Unit]:
+def _path_units(item: str | os.PathLike, read: Read = _DEFAULT_READ) -> list[Unit]:
     s = os.fspath(item)
     p = Path(s)
     if p.is_dir():
         files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES
                        and not any(part.startswith(".") for part in f.relative_to(p).parts))
-        return [u for f in files for u in _file_unit(f)]
+        return [u for f in files for u in _file_unit(f, read)]
     if p.is_file():
-        return _file_unit(p)
+        return _file_unit(p, read)
     if glob.has_magic(s):
         hits = sorted(glob.glob(s, recursive=True))
         if hits:
-            return [u for h in hits for u in _path_units(h)]
+            return [u for h in hits for u in _path_units(h, read)]
     raise InputError(f"no such file or folder, and no file matches: {s!r}")
 
 
@@ -118,10 +123,16 @@ class _Units(list):
     """Inputs already expanded into units (``_expand`` passes them through)."""
 
 
-def _expand(inputs: Any, *, paths_only: bool = False) -> list[Unit]:
+def _expand(inputs: Any, *, paths_only: bool = False, read: Read = _DEFAULT_READ) -> list[Unit]:
     """Units of work for ``inputs``: see ``geoparse_corpus`` for what an input may be."""
     if isinstance(inputs, _Units):
         return list(inputs)
+    if read != _DEFAULT_READ:
+        from geo.texts import decode_text, parse_size
+
+        read = (None if read[0] is None else parse_size(read[0]), read[1])
+        if read[1] is not None:
+            decode_text(b"", encoding=read[1])  # an unknown codec fails here, once, not per document
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     if isinstance(inputs, Mapping):
@@ -129,12 +140,12 @@ def _expand(inputs: Any, *, paths_only: bool = False) -> list[Unit]:
     units: list[Unit] = []
     for i, item in enumerate(inputs):
         if isinstance(item, os.PathLike) or paths_only:
-            units += _path_units(item)
+            units += _path_units(item, read)
         elif isinstance(item, str):
             is_path = "\n" not in item and len(item) < 4096 and (
                 os.path.exists(item) or (glob.has_magic(item) and bool(glob.glob(item, recursive=True))))
             if is_path:
-                units += _path_units(item)
+                units += _path_units(item, read)
             elif _looks_like_path(item):
                 raise InputError(f"no such file or folder, and no file matches: {item!r} "
                                  "(pass texts as (id, text) pairs to be explicit)")
@@ -163,19 +174,21 @@ def _unit_size(u: Unit) -> int:
     return u[3] - u[2]
 
 
-def plan_partitions(inputs: Any, *, workers: int | None = None, blocksize: int | None = None) -> list[list[Unit]]:
+def plan_partitions(inputs: Any, *, workers: int | None = None, blocksize: int | None = None,
+                    max_bytes: int | str | None = None, encoding: str | None = None) -> list[list[Unit]]:
     """Split ``inputs`` into partitions of many documents, about ``blocksize`` bytes each.
 
     The default block size gives each of ``workers`` about four partitions, between 16 KiB
     and 8 MiB. Large JSONL files are split at line boundaries, so no partition holds a whole
-    corpus.
+    corpus. Files are read as ``geo places`` reads them: ``max_bytes`` (per file, per JSONL
+    line; ``None``: ``$GEO_MAX_BYTES`` or 10 MB) and ``encoding`` are ``read_text``'s.
 
     >>> plan_partitions(["Talks in Baku.", "Yerevan replied."], blocksize=10)
     [[('text', 'text-0', 'Talks in Baku.')], [('text', 'text-1', 'Yerevan replied.')]]
     >>> plan_partitions([])
     []
     """
-    units = _expand(inputs)
+    units = _expand(inputs, read=(max_bytes, encoding))
     total = sum(_unit_size(u) for u in units)
     if blocksize is None:
         n = workers or _cores()
@@ -184,7 +197,7 @@ def plan_partitions(inputs: Any, *, workers: int | None = None, blocksize: int |
     split: list[Unit] = []
     for u in units:
         if u[0] == "jsonl" and u[3] > blocksize:
-            split += [("jsonl", u[1], a, min(a + blocksize, u[3]), u[4]) for a in range(0, u[3], blocksize)]
+            split += [("jsonl", u[1], a, min(a + blocksize, u[3]), u[4], u[5]) for a in range(0, u[3], blocksize)]
         else:
             split.append(u)
     parts: list[list[Unit]] = []
@@ -201,7 +214,24 @@ def plan_partitions(inputs: Any, *, workers: int | None = None, blocksize: int |
     return parts
 
 
-def _read_jsonl(path: str, start: int, end: int, name: str) -> Iterator[tuple[str, Any, str | None]]:
+def _jsonl_line(f: Any, limit: int) -> bytes | None:
+    """The next line of ``f`` (None at the end), or ``b""`` for a line over ``limit`` bytes,
+    which is read past in blocks and never held whole."""
+    line = f.readline(limit + 1) if limit else f.readline()
+    if not line:
+        return None
+    if not limit or len(line) <= limit or line.endswith(b"\n"):
+        return line
+    while True:  # the rest of an over-long line
+        block = f.readline(1 << 20)
+        if not block or block.endswith(b"\n"):
+            return b""
+
+
+def _read_jsonl(path: str, start: int, end: int, name: str, read: Read) -> Iterator[tuple[str, Any, str | None]]:
+    from geo.texts import decode_text, format_size, max_bytes_from_env
+
+    limit = max_bytes_from_env() if read[0] is None else int(read[0])
     with open(path, "rb") as f:
         if start > 0:
             f.seek(start - 1)
@@ -210,16 +240,19 @@ def _read_jsonl(path: str, start: int, end: int, name: str) -> Iterator[tuple[st
             offset = f.tell()
             if offset >= end:
                 return
-            line = f.readline()
-            if not line:
+            line = _jsonl_line(f, limit)
+            if line is None:
                 return
+            doc_id = f"{name}@{offset}"  # unless the line has an id
+            if line == b"":
+                yield doc_id, None, f"the line is over the {format_size(limit)} input limit (see --max-bytes)"
+                continue
             if not line.strip():
                 continue
-            doc_id = f"{name}@{offset}"  # unless the line has an id
             try:
-                rec = json.loads(line.decode("utf-8"))
-            except UnicodeDecodeError as e:
-                yield doc_id, None, f"not UTF-8: {e}"
+                rec = json.loads(decode_text(line, name=doc_id, encoding=read[1]))
+            except InputError as e:
+                yield doc_id, None, str(e)
                 continue
             except ValueError as e:
                 yield doc_id, None, f"not a JSON line: {e}"
@@ -235,26 +268,42 @@ def _read_jsonl(path: str, start: int, end: int, name: str) -> Iterator[tuple[st
             yield doc_id, rec["text"], None
 
 
-def _read_units(units: list[Unit]) -> Iterator[tuple[str, Any, str | None]]:
-    """``(doc_id, text, error)`` for each document of a partition."""
+def _read_unit(u: Unit) -> Iterator[tuple[str, Any, str | None]]:
+    from geo.texts import read_text
+
+    if u[0] == "text":
+        yield u[1], u[2], None
+    elif u[0] == "file":
+        text, error = None, None
+        try:
+            text = read_text(u[1], max_bytes=u[4][0], encoding=u[4][1])
+        except InputError as e:
+            error = str(e).replace(u[1], u[3])  # the path as the user gave it
+        yield u[3], text, error
+    else:
+        try:
+            yield from _read_jsonl(u[1], u[2], u[3], u[4], u[5])
+        except OSError as e:
+            yield f"{u[4]}@{u[2]}", None, f"cannot read: {e.strerror or e}"
+
+
+def _read_units(units: list[Unit], notes: list[str]) -> Iterator[tuple[str, Any, str | None]]:
+    """``(doc_id, text, error)`` for each document of a partition, read as ``geo places`` reads
+    files (``geo.texts.read_text``: the size limit, binary files refused, UTF-8 with or without
+    a BOM, else Windows-1252 with a warning, HTML pages' article text). The warnings of reading
+    go to ``notes``."""
+    from geo.texts import InputWarning
+
     for u in units:
-        if u[0] == "text":
-            yield u[1], u[2], None
-        elif u[0] == "file":
-            text, error = None, None
-            try:
-                with open(u[1], encoding="utf-8") as f:
-                    text = f.read()
-            except UnicodeDecodeError as e:
-                error = f"not UTF-8: {e}"
-            except OSError as e:
-                error = f"cannot read: {e.strerror or e}"
-            yield u[3], text, error
-        else:
-            try:
-                yield from _read_jsonl(u[1], u[2], u[3], u[4])
-            except OSError as e:
-                yield f"{u[4]}@{u[2]}", None, f"cannot read: {e.strerror or e}"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InputWarning)
+            docs = list(_read_unit(u))
+        for w in caught:
+            if issubclass(w.category, InputWarning):
+                notes.append(str(w.message))
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        yield from docs
 
 
 # -- the work of one partition ----------------------------------------------------------------------
@@ -320,28 +369,34 @@ class _Part:
     mentions: Any  # pandas DataFrame: MENTION_COLUMNS + lon, lat
     skipped: list[tuple[str, str]]
     documents: int
+    notes: list[str] = field(default_factory=list)  # warnings of reading, e.g. "a.txt is not UTF-8: ..."
 
 
 def _parse_partition(units: list[Unit], on_error: str = "skip", shapes: str | None = None) -> _Part:
     """Geoparse the documents of one partition (runs on a worker)."""
     rows: list[tuple] = []
     skipped: list[tuple[str, str]] = []
+    notes: list[str] = []
     n = 0
-    for doc_id, text, error in _read_units(units):
+    for doc_id, text, error in _read_units(units, notes):
         n += 1
         r, err = _parse_doc(doc_id, text, error, on_error, shapes)
         if err is not None:
             skipped.append((doc_id, err))
         rows += r
-    return _Part(_frame(rows), skipped, n)
+    return _Part(_frame(rows), skipped, n, notes)
 
 
 def _parse_docs(units: list[Unit], on_error: str = "skip", shapes: str | None = None) -> list[dict]:
-    out = []
-    for doc_id, text, error in _read_units(units):
+    from geo.texts import InputWarning
+
+    out, notes = [], []
+    for doc_id, text, error in _read_units(units, notes):
         rows, err = _parse_doc(doc_id, text, error, on_error, shapes)
         out.append({"doc_id": doc_id, "mentions": [dict(zip(MENTION_COLUMNS + ["lon", "lat"], r, strict=True)) for r in rows],
                     "error": err})
+    for note in notes:  # seen in the worker's log
+        warnings.warn(note, InputWarning, stacklevel=2)
     return out
 
 
@@ -411,13 +466,14 @@ def _shapes(shapes: str | os.PathLike | None) -> str | None:
 
 def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on_error: str,
          paths_only: bool = False, blocksize: int | None = None,
-         on_skip: Callable[[str, str], None] | None = None, shapes: str | None = None) -> Iterator[_Part]:
+         on_skip: Callable[[str, str], None] | None = None, shapes: str | None = None,
+         read: Read = _DEFAULT_READ) -> Iterator[_Part]:
     """The partitions' results, in input order, as they complete."""
     if on_error not in ("skip", "raise"):
         raise InputError(f"on_error must be 'skip' or 'raise', not {on_error!r}")
     if workers is not None and workers < 1:
         raise InputError(f"workers must be at least 1, not {workers}")
-    units = _expand(inputs, paths_only=paths_only)
+    units = _expand(inputs, paths_only=paths_only, read=read)
     from tqdm.auto import tqdm
 
     small = scheduler is None and workers is None and sum(_unit_size(u) for u in units) < SMALL_CORPUS
@@ -575,13 +631,18 @@ def summarise_places(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int | None = None,
                     progress: bool = False, on_error: str = "skip", blocksize: int | None = None,
-                    shapes: str | os.PathLike | None = None) -> gpd.GeoDataFrame:
+                    shapes: str | os.PathLike | None = None, max_bytes: int | str | None = None,
+                    encoding: str | None = None) -> gpd.GeoDataFrame:
     """Geoparse a corpus in parallel: one row per mention, in EPSG:4326.
 
     ``paths_or_texts`` is a folder, glob, file or text, or a list of them; a ``dict`` of
     ``{id: text}``; or ``(id, text)`` pairs. A ``str`` is a path when it names an existing
     file or folder or a glob that matches; otherwise it is a text (``text-<i>``). Folders are
-    searched for ``.txt``, ``.md`` and ``.jsonl`` files; JSONL lines carry ``id`` and ``text``.
+    searched for ``.txt``, ``.md``, ``.html`` and ``.jsonl`` files; JSONL lines carry ``id`` and
+    ``text``. Files are read as ``geo places`` reads them (``geo.texts.read_text``): a file (or a
+    JSONL line) over ``max_bytes`` (``None``: ``$GEO_MAX_BYTES`` or 10 MB; 0: no limit) and a
+    binary file are skipped; text that is not UTF-8 is read as Windows-1252 with an
+    ``InputWarning``, or with ``encoding``; an HTML page gives its article text.
 
     ``scheduler`` is ``None`` (a local cluster of ``workers`` processes, all cores by default;
     without ``workers``, a corpus under ``SMALL_CORPUS`` bytes runs in this process),
@@ -603,12 +664,16 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
     """
     import pandas as pd
 
+    from geo.texts import InputWarning
+
     frames, skipped, docs = [], [], 0
     for r in _run(paths_or_texts, scheduler=scheduler, workers=workers, progress=progress, on_error=on_error,
-                  blocksize=blocksize, shapes=_shapes(shapes)):
+                  blocksize=blocksize, shapes=_shapes(shapes), read=(max_bytes, encoding)):
         frames.append(r.mentions)
         skipped += r.skipped
         docs += r.documents
+        for note in r.notes:
+            warnings.warn(note, InputWarning, stacklevel=2)
     df = pd.concat(frames, ignore_index=True) if frames else _frame([])
     gdf = _to_gdf(df, MENTION_COLUMNS)
     gdf.attrs["skipped"] = skipped
@@ -621,7 +686,8 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
 
 # -- Dask collections ---------------------------------------------------------------------------
 def mentions_bag(paths_or_texts: Any, *, blocksize: int | None = None, on_error: str = "skip",
-                 shapes: str | os.PathLike | None = None) -> dask.bag.Bag:
+                 shapes: str | os.PathLike | None = None, max_bytes: int | str | None = None,
+                 encoding: str | None = None) -> dask.bag.Bag:
     """A lazy ``dask.bag`` with one record per document, for corpora larger than memory.
 
     Each record is ``{"doc_id", "mentions": [row dicts with lon/lat], "error": None or reason}``.
@@ -636,7 +702,7 @@ def mentions_bag(paths_or_texts: Any, *, blocksize: int | None = None, on_error:
     """
     import dask.bag as db
 
-    parts = plan_partitions(paths_or_texts, blocksize=blocksize)
+    parts = plan_partitions(paths_or_texts, blocksize=blocksize, max_bytes=max_bytes, encoding=encoding)
     if not parts:
         return db.from_sequence([], npartitions=1)
     folder = _shapes(shapes)
@@ -649,7 +715,8 @@ def _mentions_part(units: list[Unit], shapes: str | None = None) -> pd.DataFrame
 
 
 def mentions_frame(paths_or_texts: Any, *, blocksize: int | None = None,
-                   shapes: str | os.PathLike | None = None) -> dask.dataframe.DataFrame:
+                   shapes: str | os.PathLike | None = None, max_bytes: int | str | None = None,
+                   encoding: str | None = None) -> dask.dataframe.DataFrame:
     """A lazy ``dask.dataframe`` of mention rows (``lon``/``lat`` columns, no geometry).
 
     Bad documents yield no rows; use ``mentions_bag`` to see why they failed. Write it with
@@ -663,7 +730,7 @@ def mentions_frame(paths_or_texts: Any, *, blocksize: int | None = None,
     """
     import dask.dataframe as dd
 
-    parts = plan_partitions(paths_or_texts, blocksize=blocksize) or [[]]
+    parts = plan_partitions(paths_or_texts, blocksize=blocksize, max_bytes=max_bytes, encoding=encoding) or [[]]
     return dd.from_map(_mentions_part, parts, shapes=_shapes(shapes), meta=_frame([]), enforce_metadata=False)
 
 
@@ -676,7 +743,6 @@ class _GeoParquetSink:
 
         self.path, self.columns, self.row_group = path, columns, row_group
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             self.writer = pq.ParquetWriter(path, self._schema(), compression="zstd")
         except OSError as e:
             raise InputError(f"cannot write {path}: {e.strerror or e}") from e
@@ -766,14 +832,19 @@ def places_path_for(output: str | os.PathLike) -> Path:
 
 def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.PathLike | None = None,
                  scheduler: Any = None, workers: int | None = None, progress: bool = False,
-                 on_skip: Callable[[str, str], None] | None = None, blocksize: int | None = None,
-                 shapes: str | os.PathLike | None = None) -> CorpusRun:
+                 on_skip: Callable[[str, str], None] | None = None,
+                 on_warning: Callable[[str], None] | None = None, blocksize: int | None = None,
+                 shapes: str | os.PathLike | None = None, max_bytes: int | str | None = None,
+                 encoding: str | None = None) -> CorpusRun:
     """Geoparse a corpus into GeoParquet files, streaming: memory holds partitions, not the corpus.
 
     ``output`` gets one row per mention; ``places`` (default ``<stem>.places.parquet``) one
     row per place: ``place_id, name, kind, country, admin1, mentions, documents, geometry``.
-    Bad documents are skipped; ``on_skip(doc_id, reason)`` hears of each. The other
-    arguments are those of ``geoparse_corpus``.
+    Both are written to temporary files beside them and moved into place only when the whole
+    run has succeeded: a failed or killed run leaves earlier outputs as they were. An output
+    that is also an input is refused. Bad documents are skipped; ``on_skip(doc_id, reason)``
+    hears of each, and ``on_warning(message)`` of each warning of reading (a file that is
+    not UTF-8). The other arguments are those of ``geoparse_corpus``.
 
     >>> import tempfile, geopandas
     >>> out = Path(tempfile.mkdtemp()) / "m.parquet"
@@ -783,35 +854,56 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
     >>> write_corpus([], out, scheduler="synchronous").mentions
     0
     """
+    from geo.texts import InputWarning, atomic_output
+
     output = Path(output)
     shapes = _shapes(shapes)
     places_out = Path(places) if places is not None else places_path_for(output)
     if places_out.resolve() == output.resolve():
         raise InputError(f"the places file would overwrite the mentions file {output}")
+    units = _Units(_expand(paths, read=(max_bytes, encoding)))
+    inputs = {os.path.realpath(u[1]) for u in units if u[0] != "text"}
     for p in (output, places_out):  # fail before the work, not after it
-        if p.is_dir() or (p.parent.exists() and not os.access(p.parent, os.W_OK)):
-            raise InputError(f"cannot write {p}: {'a folder' if p.is_dir() else 'permission denied'}")
+        if os.path.realpath(p) in inputs:
+            raise InputError(f"refusing to write {p}: it is also an input file")
+        if p.is_dir():
+            raise InputError(f"cannot write {p}: a folder")
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"cannot write {p}: {e.strerror or e}") from e
+        if not os.access(p.parent, os.W_OK):
+            raise InputError(f"cannot write {p}: permission denied")
+
+    def warn(note: str) -> None:
+        if on_warning is not None:
+            on_warning(note)
+        else:
+            warnings.warn(note, InputWarning, stacklevel=3)
+
     t0 = time.perf_counter()
     run = CorpusRun()
-    sink = _GeoParquetSink(output, MENTION_COLUMNS)
-    summaries = []
-    try:
-        for r in _run(paths, scheduler=scheduler, workers=workers, progress=progress, on_error="skip",
-                      paths_only=False, blocksize=blocksize, on_skip=on_skip, shapes=shapes):
-            sink.write(r.mentions)
-            summaries.append(_summary_frame(r.mentions))
-            run.documents += r.documents
-            run.mentions += len(r.mentions)
-            run.skipped += r.skipped
-        sink.close()
-    except BaseException:
-        sink.writer.close()
-        output.unlink(missing_ok=True)
-        raise
-    summary = _combine_summaries(summaries)
-    psink = _GeoParquetSink(places_out, PLACE_COLUMNS)
-    psink.write(summary)
-    psink.close()
+    with atomic_output(output) as mentions_tmp, atomic_output(places_out) as places_tmp:
+        sink = _GeoParquetSink(mentions_tmp, MENTION_COLUMNS)
+        summaries = []
+        try:
+            for r in _run(units, scheduler=scheduler, workers=workers, progress=progress, on_error="skip",
+                          paths_only=False, blocksize=blocksize, on_skip=on_skip, shapes=shapes):
+                sink.write(r.mentions)
+                summaries.append(_summary_frame(r.mentions))
+                run.documents += r.documents
+                run.mentions += len(r.mentions)
+                run.skipped += r.skipped
+                for note in r.notes:
+                    warn(note)
+            sink.close()
+        except BaseException:
+            sink.writer.close()
+            raise
+        summary = _combine_summaries(summaries)
+        psink = _GeoParquetSink(places_tmp, PLACE_COLUMNS)
+        psink.write(summary)
+        psink.close()
     run.places = len(summary)
     run.place_table = _to_gdf(summary, PLACE_COLUMNS)
     run.seconds = time.perf_counter() - t0
@@ -854,37 +946,32 @@ def _simplify(geoms: Any, tolerance: float) -> Any:
 
 def _area_layer(gdf: gpd.GeoDataFrame, label: str, vmax: float, tolerance: float, *, show: bool = True,
                 opacity: float = 0.75):
-    import folium
+    from geo.maps import LiteralGeoJson, LiteralGeoJsonTooltip
 
     gdf = gdf.copy()
     gdf["geometry"] = _simplify(gdf.geometry.values, tolerance)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     gdf["colour"] = [_colour(v, vmax) for v in gdf["mentions"]]
-    kind = "country" if label == "Countries" else "region"
-    return folium.GeoJson(
-        gdf[["name", "mentions", "colour", "geometry"]], name=label, show=show,
+    gdf["tip"] = [_tip(name, [f"{n:,} mentions"]) for name, n in zip(gdf["name"], gdf["mentions"], strict=True)]
+    return LiteralGeoJson(
+        gdf[["name", "mentions", "tip", "colour", "geometry"]], name=label, show=show,
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#777", "weight": 0.5,
                                   "fillOpacity": opacity},
         highlight_function=lambda f: {"weight": 2, "color": "#222"},
-        tooltip=folium.GeoJsonTooltip(["name", "mentions"], aliases=[kind, "mentions"]))
+        tooltip=LiteralGeoJsonTooltip(["tip"], labels=False))
+
+
+def _tip(name: Any, lines: list[str]) -> str:
+    """A tooltip's HTML: the name in bold, then a line each; every value escaped here."""
+    return "<b>" + html.escape(str(name)) + "</b>" + "".join("<br>" + html.escape(line) for line in lines)
 
 
 def _legend(vmax: float, title: str):
-    from branca.element import MacroElement, Template
+    from geo.maps import MentionsLegend
 
     steps = sorted({max(1, math.ceil(math.expm1(math.log1p(max(vmax, 1)) * (k - 0.5) / (len(_COLOURS) - 1))))
                     for k in range(1, len(_COLOURS))})
-    rows = f'<div><i style="background:{_NO_MENTIONS};"></i>0</div>' + "".join(
-        f'<div><i style="background:{_colour(s, vmax)};"></i>{s:,}+</div>' for s in steps)
-    legend = MacroElement()
-    legend._template = Template(
-        "{% macro html(this, kwargs) %}"
-        '<div class="geo-legend" style="position:absolute;bottom:24px;right:10px;z-index:1000;background:#fff;'
-        'padding:6px 8px;font:12px sans-serif;border:1px solid #999;border-radius:4px;">'
-        f"<b>{html.escape(title)}</b>{rows}</div>"
-        "<style>.geo-legend i{display:inline-block;width:14px;height:10px;margin-right:5px;}</style>"
-        "{% endmacro %}")
-    return legend
+    return MentionsLegend(title, [(_NO_MENTIONS, "0")] + [(_colour(s, vmax), f"{s:,}+") for s in steps])
 
 
 def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = None,
@@ -896,8 +983,9 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
     places in them; the ``top`` most mentioned places are circles whose area grows with their
     count. ``tiles=None`` draws no tiles: the countries are the base map, so it works offline.
     The country and region shapes come from ``gazetteer`` (a Gazetteer or a folder; default:
-    the bundled one).
-    Save it self-contained with ``geo.save_map(m, "map.html")``.
+    the bundled one). Names and the title are shown as text, never read as HTML or template.
+    The map is a ``geo.maps.PlacesMap``: it shows offline in a notebook, and
+    ``geo.save_map(m, "map.html")`` saves it self-contained.
 
     >>> import geo
     >>> gdf = geo.geoparse_corpus(["Baku and Yerevan.", "Baku again."], scheduler="synchronous")
@@ -914,6 +1002,16 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
     import pandas as pd
 
     from geo.gazetteer import load_gazetteer
+    from geo.maps import (
+        FitView,
+        LiteralElement,
+        LiteralGeoJson,
+        LiteralGeoJsonTooltip,
+        LiteralLayerControl,
+        MapTitle,
+        PlacesMap,
+        _tile_layer,
+    )
 
     places = data if {"mentions", "documents"} <= set(data.columns) else summarise_places(data)
     if places.empty:
@@ -925,15 +1023,14 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
         else pd.Series(dtype="int64")
     gaz = gazetteer if hasattr(gazetteer, "layer") else load_gazetteer(gazetteer)
 
-    m = folium.Map(location=[25, 10], zoom_start=2, tiles=tiles, control_scale=True, min_zoom=1)
+    m = PlacesMap(location=[25, 10], zoom_start=2, tiles=None, control_scale=True, min_zoom=1)
     if tiles is None:
-        m.get_root().header.add_child(_css(".leaflet-container{background:#d4e6f4 !important;}"))
+        m.get_root().header.add_child(LiteralElement("<style>.leaflet-container{background:#d4e6f4 !important;}"
+                                                     "</style>"), name="geo_corpus_sea")
+    else:
+        m.add_child(_tile_layer(tiles))
     if title:
-        from branca.element import Element
-
-        m.get_root().html.add_child(Element(
-            '<div style="position:absolute;top:8px;left:54px;z-index:1000;background:#fffd;padding:2px 8px;'
-            f'font:bold 15px sans-serif;border-radius:4px;">{html.escape(title)}</div>'))
+        m.add_child(MapTitle(title))
     countries = gaz.layer("country")
     countries["mentions"] = countries["country"].map(by_country).fillna(0).astype("int64")
     vmax = float(by_country.max()) if len(by_country) else 1.0
@@ -947,27 +1044,25 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
     top_places = top_places[top_places.geometry.notna()].copy()
     biggest = float(top_places["mentions"].max()) if len(top_places) else 1.0
     top_places["radius"] = [round(4 + 26 * math.sqrt(v / biggest), 1) for v in top_places["mentions"]]
-    folium.GeoJson(
-        top_places[["name", "kind", "country", "mentions", "documents", "radius", "geometry"]],
+    top_places["tip"] = [
+        _tip(r.name, [" · ".join(str(v) for v in (r.kind, r.country) if isinstance(v, str) and v),
+                      f"{r.mentions:,} mentions in {r.documents:,} documents"])
+        for r in top_places[["name", "kind", "country", "mentions", "documents"]].itertuples(index=False)]
+    LiteralGeoJson(
+        top_places[["name", "kind", "country", "mentions", "documents", "tip", "radius", "geometry"]],
         name="Most mentioned places",
         marker=folium.CircleMarker(radius=6, fill=True),
         style_function=lambda f: {"radius": f["properties"]["radius"], "color": "#08306b", "weight": 1,
                                   "fillColor": "#2171b5", "fillOpacity": 0.55},
-        tooltip=folium.GeoJsonTooltip(["name", "kind", "country", "mentions", "documents"]),
+        tooltip=LiteralGeoJsonTooltip(["tip"], labels=False),
     ).add_to(m)
     _legend(vmax, "mentions (log scale)").add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    LiteralLayerControl(collapsed=False).add_to(m)
     shown = countries[countries["mentions"] > 0]
     if len(shown):
         b = shown.total_bounds
-        m.fit_bounds([[max(-60.0, b[1]), b[0]], [min(80.0, b[3]), b[2]]])
+        m.add_child(FitView(((max(-60.0, b[1]), b[0]), (min(80.0, b[3]), b[2])), max_zoom=9))
     return m
-
-
-def _css(rule: str):
-    from branca.element import Element
-
-    return Element(f"<style>{rule}</style>")
 
 
 def _save_map(m: folium.Map, path: Path) -> Path:
@@ -998,17 +1093,24 @@ def _save_map(m: folium.Map, path: Path) -> Path:
               help="Local worker processes [default: all cores; a corpus under 256 KB runs in one process].")
 @click.option("--blocksize", type=click.IntRange(min=1), default=None, hidden=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: when stderr is a terminal].")
+@click.option("--max-bytes", metavar="SIZE", default=None, envvar="GEO_MAX_BYTES", show_envvar=True,
+              help="Skip larger files and JSONL lines [default: 10MB; e.g. 50MB, 2GiB; 0: no limit].")
+@click.option("--encoding", metavar="CODEC", default=None,
+              help="Decode the files with this codec [default: UTF-8, else Windows-1252 or Latin-1 with a warning].")
 @click.pass_context
 def corpus_command(ctx: click.Context, paths: tuple[str, ...], output: Path, places_out: Path | None,
                    map_out: Path | None, top: int, scheduler: str | None, workers: int | None, blocksize: int | None,
-                   progress: bool | None) -> None:
-    """Geoparse a corpus in parallel: folders, globs, .txt/.md files or JSONL (id, text).
+                   progress: bool | None, max_bytes: str | None, encoding: str | None) -> None:
+    """Geoparse a corpus in parallel: folders, globs, .txt/.md/.html files or JSONL (id, text).
 
     Writes one row per mention to OUTPUT and one row per place to <stem>.places.parquet
-    (GeoParquet, EPSG:4326). Bad documents are reported and skipped. With --scheduler,
-    the workers need geo installed and the PATHS on a shared file system. Prints the
-    paths written.
+    (GeoParquet, EPSG:4326), each only when the run has succeeded (an earlier file is
+    kept until then). Files are read as `geo places` reads them. Bad documents (binary,
+    over --max-bytes, not decodable) are reported and skipped. With --scheduler, the
+    workers need geo installed and the PATHS on a shared file system. Prints the paths
+    written.
     """
+    from geo.texts import printable
     if scheduler is not None and workers is not None:
         raise click.UsageError("--workers applies to the local cluster; leave it out with --scheduler")
     group = ctx.parent.params if ctx.parent is not None else {}  # the geo group's --shapes and -q/-v
@@ -1016,15 +1118,21 @@ def corpus_command(ctx: click.Context, paths: tuple[str, ...], output: Path, pla
     if progress is None:
         progress = sys.stderr.isatty() and not quiet
     shapes = group.get("shapes")
-    units = _expand(list(paths), paths_only=True)  # a missing path fails here, before a cluster starts
+    # A missing path or a bad --max-bytes/--encoding fails here, before a cluster starts.
+    units = _expand(list(paths), paths_only=True, read=(max_bytes, encoding))
     skipped: list[str] = []
 
     def on_skip(doc_id: str, reason: str) -> None:
         skipped.append(doc_id)
-        click.echo(f"geo: skipped {doc_id}: {reason}", err=True)
+        click.echo(f"geo: skipped {printable(doc_id)}: {printable(reason)}", err=True)
+
+    def on_warning(message: str) -> None:
+        if not quiet:
+            click.echo(f"geo: warning: {printable(message)}", err=True)
 
     run = write_corpus(_Units(units), output, places=places_out, scheduler=scheduler, workers=workers,
-                       progress=progress, on_skip=on_skip, blocksize=blocksize, shapes=shapes)
+                       progress=progress, on_skip=on_skip, on_warning=on_warning, blocksize=blocksize,
+                       shapes=shapes)
     click.echo(f"geo: {run.documents} documents, {run.mentions} mentions of {run.places} places in "
                f"{run.seconds:.1f} s ({run.docs_per_second:.0f} docs/s)", err=True)
     written = [run.outputs["mentions"], run.outputs["places"]]

@@ -31,7 +31,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.map import CustomPane, FitBounds, Icon, Layer
 from folium.template import Template
 
@@ -39,6 +39,10 @@ from geo.errors import InputError, OfflineAssetError
 
 __all__ = [
     "KIND_STYLES",
+    "LiteralElement",
+    "LiteralMacroElement",
+    "MapTitle",
+    "MentionsLegend",
     "OfflineAssetError",
     "PlacesMap",
     "focus_bounds",
@@ -87,6 +91,150 @@ STYLE_KEYS = ("colors", "fill_opacity", "weight", "radius", "width", "height", "
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\(\s*[\d.%\s,]+\)")
 _SIZE = re.compile(r"\d+(\.\d+)?(px|%|em|rem|vh|vw)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Elements whose output is finished text: templates are constants, values stay values
+
+
+class LiteralElement(Element):
+    """Finished HTML, CSS or JS, put into the page as it is: never read as a template.
+
+    >>> LiteralElement("<p>{{ 6*7 }}</p>").render()
+    '<p>{{ 6*7 }}</p>'
+    >>> LiteralElement("").render()
+    ''
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "LiteralElement"
+        self.text = str(text)
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class LiteralMacroElement(MacroElement):
+    """A folium element whose rendered header, HTML and script go into the page as finished text.
+
+    branca's ``MacroElement.render`` hands each macro's output to ``Element(output)``, which
+    compiles it as a Jinja template and renders it a second time when the page is put
+    together. Every value the element carries (an article's sentences in a popup, a title, a
+    user layer's names) would then be read as template source: ``{{ 6*7 }}`` in an article
+    showed "42", and ``{{ cycler.__init__.__globals__.os... }}`` ran Python. An element with
+    this class renders its constant template once, with its values, and adds the result as a
+    :class:`LiteralElement`. Put it after the folium class in the bases (``class
+    X(folium.GeoJson, LiteralMacroElement)``) so that folium's own ``render`` still runs first.
+
+    >>> class Note(LiteralMacroElement):
+    ...     _template = Template("{% macro html(this, kwargs) %}<p>{{ this.text|e }}</p>{% endmacro %}")
+    ...     def __init__(self, text):
+    ...         super().__init__()
+    ...         self.text = text
+    >>> fig = Figure()
+    >>> _ = fig.add_child(Note("{{ 6*7 }} <b>"))
+    >>> "<p>{{ 6*7 }} &lt;b&gt;</p>" in fig.render()
+    True
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise InputError(f"{type(self).__name__} can only be rendered on a map in a figure")
+        module = self._template.module
+        for part in ("header", "html", "script"):
+            macro = getattr(module, part, None)
+            if macro is not None:
+                getattr(figure, part).add_child(LiteralElement(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class LiteralGeoJson(folium.GeoJson, LiteralMacroElement):
+    """``folium.GeoJson`` whose features' properties (names, popups) never become template source."""
+
+
+class LiteralGeoJsonTooltip(folium.GeoJsonTooltip, LiteralMacroElement):
+    """``folium.GeoJsonTooltip`` rendered as finished text."""
+
+
+class LiteralGeoJsonPopup(folium.GeoJsonPopup, LiteralMacroElement):
+    """``folium.GeoJsonPopup`` rendered as finished text."""
+
+
+class LiteralLayerControl(folium.LayerControl, LiteralMacroElement):
+    """``folium.LayerControl`` rendered as finished text (layer names come from user layers' kinds)."""
+
+
+class LiteralTileLayer(folium.TileLayer, LiteralMacroElement):
+    """``folium.TileLayer`` rendered as finished text."""
+
+
+class LiteralPane(CustomPane, LiteralMacroElement):
+    """``folium.map.CustomPane`` rendered as finished text."""
+
+
+class MapTitle(LiteralMacroElement):
+    """A title box over the top of the map; the title is shown as text, never read as HTML.
+
+    >>> m = folium.Map(tiles=None)
+    >>> _ = MapTitle("<b>{{ 6*7 }}</b>").add_to(m)
+    >>> page = m.get_root().render()
+    >>> "{{ 6*7 }}" in page, "<b>{{" in page
+    (True, False)
+    """
+
+    _template = Template("""
+    {% macro header(this, kwargs) %}
+    <style>
+    .geo-map-title { position: absolute; top: 10px; left: 50%; transform: translateX(-50%); z-index: 800;
+        background: rgba(255,255,255,0.92); padding: 4px 12px; border-radius: 5px; max-width: 60%;
+        box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 600 15px/1.3 system-ui, sans-serif; text-align: center;
+        pointer-events: none; }
+    </style>
+    {% endmacro %}
+    {% macro script(this, kwargs) %}
+    L.DomUtil.create("div", "geo-map-title", {{ this._parent.get_name() }}.getContainer()).textContent =
+        {{ this.title|tojson }};
+    {% endmacro %}
+    """)
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self._name = "MapTitle"
+        self.title = str(title)
+
+
+class MentionsLegend(LiteralMacroElement):
+    """A colour ramp legend (colour, label) with a title, at the bottom right; all values are text.
+
+    >>> m = folium.Map(tiles=None)
+    >>> _ = MentionsLegend("{{ 6*7 }}", [("#e4e4e4", "0"), ("#ffffcc", "1+")]).add_to(m)
+    >>> "<b>{{ 6*7 }}</b>" in m.get_root().render()
+    True
+    """
+
+    _template = Template("""
+    {% macro html(this, kwargs) %}
+    <div class="geo-ramp-legend"><b>{{ this.title|e }}</b>
+    {%- for colour, label in this.rows %}
+    <div><i style="background:{{ colour|e }};"></i>{{ label|e }}</div>
+    {%- endfor %}
+    </div>
+    <style>
+    .geo-ramp-legend { position: absolute; bottom: 24px; right: 10px; z-index: 1000; background: #fff;
+        padding: 6px 8px; font: 12px sans-serif; border: 1px solid #999; border-radius: 4px; }
+    .geo-ramp-legend i { display: inline-block; width: 14px; height: 10px; margin-right: 5px; }
+    </style>
+    {% endmacro %}
+    """)
+
+    def __init__(self, title: str, rows: Iterable[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = "MentionsLegend"
+        self.title = str(title)
+        self.rows = [(str(colour), str(label)) for colour, label in rows]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -618,7 +766,7 @@ def _styles(kind: str, colour: str, hatch_id: str | None, p: _Place, opts: dict)
     return style, hover
 
 
-class Basemap(Layer):
+class Basemap(Layer, LiteralMacroElement):
     """The bundled country polygons as a grey, non-interactive layer in its own pane."""
 
     _template = Template("""
@@ -644,7 +792,7 @@ class Basemap(Layer):
         self.style = {"fillColor": LAND_COLOUR, "fillOpacity": 1.0, "color": BORDER_COLOUR, "weight": 0.8,
                       "opacity": 1.0}
 
-class Legend(MacroElement):
+class Legend(LiteralMacroElement):
     """A categorical legend as a Leaflet control, with the attribution and a 'show all' button."""
 
     _template = Template("""
@@ -679,9 +827,9 @@ class Legend(MacroElement):
     {% macro html(this, kwargs) %}
     <svg width="0" height="0" style="position:absolute" aria-hidden="true" focusable="false"><defs>
     {%- for id, colour in this.hatches %}
-    <pattern id="{{ id }}" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)">
-    <rect width="7" height="7" fill="{{ colour }}" fill-opacity="0.15"></rect>
-    <line x1="0" y1="0" x2="0" y2="7" stroke="{{ colour }}" stroke-width="3"></line></pattern>
+    <pattern id="{{ id|e }}" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)">
+    <rect width="7" height="7" fill="{{ colour|e }}" fill-opacity="0.15"></rect>
+    <line x1="0" y1="0" x2="0" y2="7" stroke="{{ colour|e }}" stroke-width="3"></line></pattern>
     {%- endfor %}
     </defs></svg>
     {% endmacro %}
@@ -754,7 +902,7 @@ class Legend(MacroElement):
         return "".join(rows)
 
 
-class FitView(MacroElement):
+class FitView(LiteralMacroElement):
     """Open the map on ``bounds`` without an animation (folium's FitBounds animates the first zoom)."""
 
     _template = Template("""
@@ -771,7 +919,7 @@ class FitView(MacroElement):
         self.max_zoom = int(max_zoom)
 
 
-class PlacesMap(folium.Map):
+class PlacesMap(folium.Map, LiteralMacroElement):
     """A ``folium.Map`` whose page needs no network.
 
     Its Leaflet and jQuery links are inlined by ``save``, ``_repr_html_`` and
@@ -833,7 +981,7 @@ def _tile_layer(tiles: Any):
         tiles.overlay, tiles.control = False, True
         return tiles
     try:
-        return folium.TileLayer(tiles, overlay=False, control=True)
+        return LiteralTileLayer(tiles, overlay=False, control=True)
     except ValueError as e:
         raise InputError(f"unknown tiles {tiles!r}: give an xyzservices provider name such as 'OpenStreetMap' "
                          "or 'CartoDB Positron', or None for the offline basemap") from e
@@ -911,7 +1059,7 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     for pane, z, events in (("geo-basemap", 250, False), ("geo-areas", 400, True), ("geo-lines", 410, True),
                             ("geo-points", 420, True)):
         if pane not in panes:
-            m.add_child(CustomPane(pane, z_index=z, pointer_events=events))
+            m.add_child(LiteralPane(pane, z_index=z, pointer_events=events))
 
     # Base layers: web tiles if asked for; the offline basemap unless the map has one, or has tiles of its own.
     basemaps = [c for c in existing if isinstance(c, Basemap)]
@@ -969,14 +1117,14 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
         dim = max(p.dim for p in places)
         pane = {0: "geo-points", 1: "geo-lines"}.get(dim, "geo-areas")
         label = html.escape(_kind_label(kind))
-        layer = folium.GeoJson(
+        layer = LiteralGeoJson(
             {"type": "FeatureCollection", "features": features},
             name=_unique_name(m, f"{label} ({len(places)})"),
             style_function=lambda f, _s=styles: _s[f["id"]],
             highlight_function=lambda f, _h=hovers: _h[f["id"]],
             marker=folium.CircleMarker(radius=6, fill=True),
-            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True, class_name="geo-tooltip"),
-            popup=folium.GeoJsonPopup(fields=["popup"], labels=False, localize=False, class_name="geo-popup-box",
+            tooltip=LiteralGeoJsonTooltip(fields=["tip"], labels=False, sticky=True, class_name="geo-tooltip"),
+            popup=LiteralGeoJsonPopup(fields=["popup"], labels=False, localize=False, class_name="geo-popup-box",
                                       max_width=380, max_height=320),
             pane=pane,
         )
@@ -1004,7 +1152,7 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     # The layer control renders last so it lists every layer.
     for c in [c for c in m._children.values() if isinstance(c, folium.LayerControl)]:
         del m._children[c.get_name()]
-    m.add_child(folium.LayerControl(position="topright", collapsed=False))
+    m.add_child(LiteralLayerControl(position="topright", collapsed=False))
     for c in [c for c in m._children.values() if isinstance(c, (FitBounds, FitView))]:
         del m._children[c.get_name()]
     m.add_child(FitView(focus, max_zoom=9 if all_rows else 3))

@@ -43,7 +43,7 @@ import sys
 import tempfile
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -66,6 +66,7 @@ __all__ = [
     "MAX_MENTIONS",
     "Article",
     "InputWarning",
+    "atomic_output",
     "check_input_paths",
     "check_output_path",
     "decode_text",
@@ -77,6 +78,7 @@ __all__ = [
     "merge_places",
     "parse_size",
     "places_geojson",
+    "printable",
     "read_bytes",
     "read_text",
     "write_text_atomic",
@@ -159,13 +161,30 @@ def max_bytes_from_env(default: int = DEFAULT_MAX_BYTES) -> int:
 
 
 # -- reading -------------------------------------------------------------------------------------
+# C0 and C1 control characters, DEL, and the bidirectional overrides that can reorder a line.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: Any) -> str:
+    r"""``text`` safe to print on a terminal: control characters (ANSI escapes, carriage returns,
+    bidirectional overrides) written as ``\x1b``-style escapes, so a file name or an id from a
+    corpus cannot rewrite the user's screen or forge a line of output.
+
+    >>> printable("story\x1b[2J.txt")
+    'story\\x1b[2J.txt'
+    >>> printable("Bakı\nYerevan"), printable("")
+    ('Bakı\\nYerevan', '')
+    """
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
 def _display(path: str | os.PathLike) -> str:
-    """A path as it can always be printed (undecodable bytes of a file name escaped)."""
+    """A path as it can always be printed (undecodable bytes of a file name and control characters escaped)."""
     s = os.fspath(path)
     if s == "-":
         return "standard input"
     raw = s if isinstance(s, bytes) else os.fsencode(s)
-    return raw.decode("utf-8", "backslashreplace")
+    return printable(raw.decode("utf-8", "backslashreplace"))
 
 
 def _too_big(name: str, size: str, limit: int) -> InputError:
@@ -805,7 +824,7 @@ def _cell(v: Any) -> str:
         return "-"
     if isinstance(v, float):
         return f"{v:.4f}"
-    return " ".join(str(v).split()) or "-"
+    return printable(" ".join(str(v).split())) or "-"
 
 
 def _width(s: str) -> int:
@@ -894,9 +913,40 @@ def check_output_path(output: str | os.PathLike, inputs: Iterable[str | os.PathL
     return path
 
 
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary file in ``path``'s folder to write to; moved onto ``path`` with ``os.replace``
+    when the block ends, removed when it fails. Readers see the old file or the new one, never a
+    partial one, and a failed or killed run leaves an earlier ``path`` as it was.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = pathlib.Path(d, "out.txt")
+    ...     _ = out.write_text("old")
+    ...     try:
+    ...         with atomic_output(out) as tmp:
+    ...             _ = tmp.write_text("half")
+    ...             raise OSError("disk full")
+    ...     except OSError:
+    ...         pass
+    ...     out.read_text(), sorted(p.name for p in pathlib.Path(d).iterdir())
+    ('old', ['out.txt'])
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.absolute().parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and
-    ``os.replace``: readers see the old file or the new one, never a partial one.
+    """Write ``text`` (UTF-8) to ``path`` through ``atomic_output``: never a partial file.
 
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as d:
@@ -904,16 +954,8 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     '[]'
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.absolute().parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_output(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
     return path

@@ -36,12 +36,12 @@ TEXTS = {
 
 
 def _write_corpus(folder: Path) -> Path:
-    """A small corpus: text files, a Markdown file, JSONL with bad lines, an undecodable file."""
+    """A small corpus: text files, a Markdown file, JSONL with bad lines, a binary file."""
     (folder / "sub").mkdir(parents=True)
     (folder / "a.txt").write_text(TEXTS["baku"], encoding="utf-8")
     (folder / "b.md").write_text("# Notes\n\n" + TEXTS["paris"], encoding="utf-8")
     (folder / "sub" / "c.txt").write_text(TEXTS["tbilisi"], encoding="utf-8")
-    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00 not UTF-8 \xc3\x28")
+    (folder / "bad.txt").write_bytes(b"%PDF-1.7\n\x00\x01\x02 binary")
     (folder / "ignored.csv").write_text("id,text\n1,Baku\n", encoding="utf-8")
     lines = [json.dumps({"id": "j1", "text": TEXTS["baku"]}),
              json.dumps({"id": "j2", "text": 42}),  # not a str
@@ -82,7 +82,7 @@ def test_folder_reads_text_markdown_and_jsonl(corpus: Path) -> None:
     assert gdf.crs.to_epsg() == 4326
     ids = set(gdf["doc_id"])
     assert {str(corpus / "a.txt"), str(corpus / "b.md"), str(corpus / "sub" / "c.txt"), "j1", "j5"} == ids
-    assert gdf.attrs["documents"] == 10  # 3 text files, the undecodable one, 6 JSONL lines
+    assert gdf.attrs["documents"] == 10  # 3 text files, the binary one, 6 JSONL lines
     baku = gdf[gdf["name"] == "Baku"].iloc[0]
     assert baku["country"] == "AZ" and baku["kind"] == "city"
     assert baku.geometry.geom_type == "Point" and 49 < baku.geometry.x < 51
@@ -132,7 +132,7 @@ def test_bad_documents_are_skipped_and_counted(corpus: Path) -> None:
         gdf = geoparse_corpus(corpus, scheduler="synchronous")
     reasons = dict(gdf.attrs["skipped"])
     assert set(reasons) == {str(corpus / "bad.txt"), "j2", f"{corpus / 'docs.jsonl'}@{_offset(corpus, 2)}", "j3"}
-    assert reasons[str(corpus / "bad.txt")].startswith("not UTF-8")
+    assert reasons[str(corpus / "bad.txt")] == f"{corpus / 'bad.txt'} is not a text file: it looks like a PDF document"
     assert reasons["j2"] == "text is int, not str"
     assert reasons["j3"] == "no 'text' field"
     assert len(gdf) > 0  # the good documents are all there
