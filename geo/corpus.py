@@ -958,7 +958,7 @@ def _area_layer(gdf: gpd.GeoDataFrame, label: str, vmax: float, tolerance: float
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#777", "weight": 0.5,
                                   "fillOpacity": opacity},
         highlight_function=lambda f: {"weight": 2, "color": "#222"},
-        tooltip=LiteralGeoJsonTooltip(["tip"], labels=False))
+        tooltip=LiteralGeoJsonTooltip(["tip"], labels=False) if len(gdf) else None)  # folium checks the fields
 
 
 def _tip(name: Any, lines: list[str]) -> str:

@@ -201,3 +201,112 @@ def test_notebook_output_shows_the_map_offline(browser, example_map, tmp_path):
         browser.switch_to.default_content()
     assert drawn["maps"] == 1 and drawn["circles"] == 3 and drawn["lines"] >= 1 and drawn["polygons"] >= 5
     assert browser.console_errors() == [] and browser.network_requests() == []
+
+
+# -- every route that draws a map, with hostile text everywhere -------------------------------------
+# Opens every feature's popup and tooltip of every GeoJSON layer (as a click and a hover would)
+# and returns their texts; the payloads set window.__pwned if any of them ever runs.
+OPEN_EVERYTHING_JS = """
+const texts = [];
+for (const key of Object.keys(window)) {
+    let group;
+    try { group = window[key]; } catch (e) { continue; }
+    if (typeof L === "undefined" || !(group instanceof L.GeoJSON) || !group._map) continue;
+    group.eachLayer(l => {
+        const at = l.getLatLng ? l.getLatLng() : l.getBounds().getCenter();
+        for (const type of ["click", "mouseover"]) {
+            l.fire(type, {latlng: at, originalEvent: {}}, true);
+        }
+        const popup = group.getPopup && group.getPopup();
+        if (popup && group.isPopupOpen()) texts.push(popup.getElement().innerText);
+        const tooltip = group.getTooltip && group.getTooltip();
+        if (tooltip && group.isTooltipOpen()) texts.push(tooltip.getElement().innerText);
+        l.fire("mouseout", {latlng: at, originalEvent: {}}, true);
+    });
+}
+const chrome = [...document.querySelectorAll(".geo-legend, .leaflet-control-layers, .geo-title, .geo-map-title, "
+                                            + ".geo-ramp-legend")].map(e => e.innerText);
+return {texts: texts, chrome: chrome, pwned: window.__pwned === undefined ? null : String(window.__pwned),
+        injected: document.querySelectorAll(
+            ".leaflet-container img, .leaflet-container iframe, .leaflet-container script, [onerror], [onload]"
+        ).length};
+"""
+
+
+def _inert_everywhere(browser) -> dict:
+    result = browser.execute_script(OPEN_EVERYTHING_JS)
+    assert_no_alert(browser)
+    assert result["pwned"] is None, f"a payload ran: {result['pwned']}"
+    assert result["injected"] == 0
+    assert result["texts"], "no popup or tooltip opened"
+    return result
+
+
+def test_every_route_is_inert_in_a_browser(browser, tmp_path):
+    from click.testing import CliRunner
+
+    from geo.cli import main
+    from geo.corpus import aggregate_map
+    from tests.test_security import ARTICLE, MARKUP_PAYLOADS, TEMPLATE_PAYLOADS, hostile_layer_gazetteer
+
+    runner = CliRunner()
+    # 1. geo map, with --title
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    title = "{{ 12345*54321 }} <script>window.__pwned='title'</script>"
+    r = runner.invoke(main, ["map", str(article), "-o", str(tmp_path / "cli.html"), "--title", title])
+    assert r.exit_code == 0, r.output
+    page = browser.open_html(tmp_path / "cli.html")
+    assert page.console_errors == [] and page.network_requests == []
+    seen = _inert_everywhere(browser)
+    shown = "\n".join(seen["texts"] + seen["chrome"])
+    for payload in TEMPLATE_PAYLOADS + MARKUP_PAYLOADS:
+        assert payload.strip() in shown, payload
+    assert title in seen["chrome"][-1] and browser.execute_script("return document.title") == title
+
+    # 2. a user layer whose names, aliases and kind carry payloads, saved with save_map
+    gaz, text = hostile_layer_gazetteer()
+    geo.save_map(geo.map_places(geo.geoparse(text, gazetteer=gaz)), tmp_path / "layer.html")
+    page = browser.open_html(tmp_path / "layer.html")
+    assert page.console_errors == [] and page.network_requests == []
+    seen = _inert_everywhere(browser)
+    shown = "\n".join(seen["texts"] + seen["chrome"])
+    assert "Tarsk Zone {{ 12345*54321 }}" in shown and "{% if true %}evaluated{% endif %}" in shown
+    assert "<b>zone</b> {{ 7*7 }}" in shown  # the kind, in the legend and the layer control
+
+    # 3. map_places(...)._repr_html_(), as a notebook and its nbconvert export show it
+    m = geo.map_places(geo.geoparse(ARTICLE), title=title)
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>nb</title></head><body>"
+                        f"{m._repr_html_()}</body></html>", encoding="utf-8")
+    page = browser.open_html(notebook)
+    assert page.console_errors == []
+    browser.switch_to.frame(browser.find_element("css selector", "iframe"))
+    try:
+        WebDriverWait(browser.driver, 5).until(lambda d: d.execute_script("return typeof L !== 'undefined'"))
+        seen = _inert_everywhere(browser)
+    finally:
+        browser.switch_to.default_content()
+    assert any("{{ 12345*54321 }}" in t for t in seen["texts"])
+
+    # 4. aggregate_map(title=...) of places with hostile names, and 5. geo corpus --map with hostile file names
+    places = gpd.GeoDataFrame({
+        "place_id": ["user:a:0", "user:a:1"], "name": ["<img src=x onerror=\"window.__pwned='agg'\">", title],
+        "kind": ["<b>zone</b>", "{# c #}"], "country": ["AZ", "AM"], "admin1": [None, None],
+        "mentions": [5, 2], "documents": [2, 1]}, geometry=[Point(49.9, 40.4), Point(44.5, 40.2)], crs=4326)
+    geo.save_map(aggregate_map(places, title=title), tmp_path / "aggregate.html")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "{{ 12345*54321 }}.txt").write_text("Talks in Baku {{ 6*7 }}.", encoding="utf-8")
+    (folder / "<img src=x onerror=alert(1)>.txt").write_text("Talks in Yerevan.", encoding="utf-8")
+    r = runner.invoke(main, ["corpus", str(folder), "-o", str(tmp_path / "m.parquet"), "--map",
+                             str(tmp_path / "corpus.html"), "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    for name in ("aggregate.html", "corpus.html"):
+        page = browser.open_html(tmp_path / name)
+        assert page.console_errors == [] and page.network_requests == []
+        seen = _inert_everywhere(browser)
+        if name == "aggregate.html":
+            shown = "\n".join(seen["texts"] + seen["chrome"])
+            assert "<img src=x onerror=\"window.__pwned='agg'\">" in shown and title in shown
+    assert browser.console_errors() == []
