@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+import secrets
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -850,7 +851,7 @@ class Legend(LiteralMacroElement):
         };
         legend.addTo(map);
         {%- if this.title %}
-        L.DomUtil.create("div", "geo-title", map.getContainer()).innerHTML = {{ this.title|tojson }};
+        L.DomUtil.create("div", "geo-title", map.getContainer()).textContent = {{ this.title|tojson }};
         {%- endif %}
         {%- if this.notice %}
         L.DomUtil.create("div", "geo-notice", map.getContainer()).innerHTML = {{ this.notice|tojson }};
@@ -871,7 +872,7 @@ class Legend(LiteralMacroElement):
         self.sized = False
         self.focus: Bounds | None = None
         self.all: Bounds | None = None
-        self.title = ""  # escaped
+        self.title = ""  # shown as text
         self.notice = ""  # escaped
         self.attribution = ATTRIBUTION
 
@@ -1142,7 +1143,7 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     legend.focus, legend.all = [list(focus[0]), list(focus[1])], [list(everything[0]), list(everything[1])]
     legend.outside = [html.escape(all_rows[i].name) for i in sorted(outside, key=lambda i: -all_rows[i].mentions)]
     if title is not None:
-        legend.title = html.escape(str(title))
+        legend.title = str(title)
         root = m.get_root()
         if hasattr(root, "title"):
             root.title = html.escape(str(title))
@@ -1274,6 +1275,7 @@ def standalone_html(m: Any) -> str:
     if not isinstance(m, folium.Map):
         raise InputError(f"expected a folium.Map, not {type(m).__name__}")
     page = _render(m)
+    token = "geo-asset-" + secrets.token_hex(8) + "-"  # marks where an asset goes; no text can guess it
     icons = _has_icons(m)
     missing: list[str] = []
     used: list[str] = []
@@ -1286,7 +1288,7 @@ def standalone_html(m: Any) -> str:
                 if local in used:
                     return ""
                 used.append(local)
-                return f"\x00{local}\x00"
+                return f"{token}{local}{token}"
         if not icons and _ICON_ONLY.search(url):
             return ""
         missing.append(url)
@@ -1311,7 +1313,7 @@ def standalone_html(m: Any) -> str:
             code += "\n" + _asset("marker-icons.js")
         return "<script>" + code.replace("</script", "<\\/script") + "</script>"
 
-    return re.sub(r"\x00([\w.-]+)\x00", inline, page)
+    return re.sub(token + r"([\w.-]+)" + token, inline, page)
 
 
 def notebook_html(m: Any, *, width: str = "100%", height: str = "480px") -> str:

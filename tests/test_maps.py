@@ -189,8 +189,8 @@ def test_strings_are_escaped():
     assert "javascript:alert(3)" in tips  # text, never a link
     legend = next(c for c in m._children.values() if isinstance(c, maps.Legend))
     assert "&lt;b onmouseover=alert(4)&gt;zone&lt;/b&gt;" in legend.content and "<b " not in legend.content
-    assert legend.title == "&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;"
-    assert m.get_root().title == legend.title
+    assert legend.title == '<script>alert("title")</script>'  # set as the title box's textContent
+    assert m.get_root().title == "&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;"  # the page's <title>
     names = [c.layer_name for c in m._children.values() if isinstance(c, folium.GeoJson)]
     assert any(n.startswith("&lt;b onmouseover") for n in names)
     page = maps.standalone_html(m)
