@@ -238,3 +238,19 @@ def test_geo_corpus_map_with_hostile_file_names_and_ids(runner, tmp_path):
     assert {str(folder / n) for n in names} <= doc_ids and set(ids) <= doc_ids  # kept as data, exactly
     html = page.read_text(encoding="utf-8")
     assert_inert(html)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=10).map(" ".join))
+def test_geo_map_never_shows_an_internal_error(tmp_path_factory, text):
+    folder = tmp_path_factory.mktemp("any")
+    (folder / "a.txt").write_text(text, encoding="utf-8", errors="surrogatepass")
+    result = CliRunner().invoke(main, ["map", str(folder / "a.txt"), "-o", str(folder / "a.html"), "--title", text])
+    assert "internal error" not in result.output
+    if result.exit_code == 2:  # text that looks binary (mostly control characters) is refused, in one line
+        assert result.output.startswith("geo: error:") and result.output.count("\n") == 1, result.output
+        assert not (folder / "a.html").exists()
+        return
+    assert result.exit_code == 0, result.output
+    assert_inert((folder / "a.html").read_text(encoding="utf-8"))
