@@ -17,17 +17,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from geo.errors import GazetteerError, GeoError, InputError
+from geo.errors import ConfigurationError, GazetteerError, GeoError, InputError, OfflineAssetError
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConfigurationError",
     "Document",
     "Gazetteer",
     "GazetteerError",
     "GeoError",
     "InputError",
+    "InputWarning",
     "Mention",
+    "OfflineAssetError",
     "Place",
     "explain",
     "geoparse",
@@ -48,6 +51,7 @@ _LAZY = {
     "map_places": "geo.maps",
     "save_map": "geo.maps",
     "geoparse_corpus": "geo.corpus",
+    "InputWarning": "geo.texts",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from geo.gazetteer import Gazetteer, Place, load_gazetteer
     from geo.maps import map_places, save_map
     from geo.resolve import Document, Mention, explain, geoparse
+    from geo.texts import InputWarning
 
 
 def __getattr__(name: str):

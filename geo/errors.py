@@ -1,10 +1,18 @@
-"""Errors raised by geo: one root, each also a builtin so callers can catch either."""
+"""Errors raised by geo: one root, each also a builtin so callers can catch either.
 
-__all__ = ["GazetteerError", "GeoError", "InputError", "OfflineAssetError"]
+>>> issubclass(ConfigurationError, ValueError) and issubclass(InputError, GeoError)
+True
+"""
+
+__all__ = ["ConfigurationError", "GazetteerError", "GeoError", "InputError", "OfflineAssetError"]
 
 
 class GeoError(Exception):
     """Base of all geo errors."""
+
+
+class ConfigurationError(GeoError, ValueError):
+    """A function was called with arguments it cannot use (an unknown option, a bad value, a wrong type)."""
 
 
 class GazetteerError(GeoError, OSError):

@@ -15,6 +15,7 @@ The fixture skips the test only if ``/usr/bin/chromium`` is absent (CI installs 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -161,3 +162,22 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory) -> Path:
+    """``pip wheel .`` then ``pip install --target``: the folder of a regular (compiled where a C
+    compiler is) install, as a user gets it. Built once per session (about 2 minutes with mypyc)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    tmp = tmp_path_factory.mktemp("wheel")
+    wheels, target = tmp / "wheels", tmp / "site"
+    env = {k: v for k, v in os.environ.items() if k != "GEO_PURE_PYTHON"}
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(wheels), str(root)], check=True, cwd=tmp, env=env, capture_output=True)
+    wheel = next(wheels.glob("geo-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
+                    str(wheel)], check=True, cwd=tmp)
+    return target

@@ -77,12 +77,11 @@ def assert_literal(page: str, payloads=("{{ 12345*54321 }}", "{% if true %}evalu
 
 def hostile_layer_gazetteer() -> tuple[Gazetteer, str]:
     """A fresh gazetteer with a user layer whose names, aliases and kind carry payloads, and a text naming them."""
-    gaz = Gazetteer()
     layer = gpd.GeoDataFrame({
         "name": ["Tarsk Zone {{ 12345*54321 }}", "Velmor Belt <img src=x onerror=\"window.__pwned = 'layer'\">"],
         "aliases": ["{% if true %}evaluated{% endif %}|{# a Jinja comment #}", RUNS + "|<script>window.__pwned=1</script>"],
     }, geometry=[Polygon([(45, 39), (46, 39), (46, 40), (45, 40)]), Point(47.5, 39.5)], crs=4326)
-    gaz.add_layer(layer, kind="<b>zone</b> {{ 7*7 }}", alias_column="aliases")
+    gaz = Gazetteer().with_layer(layer, kind="<b>zone</b> {{ 7*7 }}", alias_column="aliases")
     text = ("Trucks crossed Tarsk Zone {{ 12345*54321 }} near Baku. "
             "The Velmor Belt <img src=x onerror=\"window.__pwned = 'layer'\"> closed on Monday.")
     return gaz, text
