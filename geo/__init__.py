@@ -51,15 +51,15 @@ _LAZY = {
     "map_places": "geo.maps",
     "save_map": "geo.maps",
     "geoparse_corpus": "geo.corpus",
-    "InputWarning": "geo.texts",
+    "InputWarning": "geo.io.read",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from geo.corpus import geoparse_corpus
     from geo.gazetteer import Gazetteer, Place, load_gazetteer
+    from geo.io.read import InputWarning
     from geo.maps import map_places, save_map
     from geo.resolve import Document, Mention, explain, geoparse
-    from geo.texts import InputWarning
 
 
 def __getattr__(name: str):

@@ -1,6 +1,6 @@
 """The ``geo`` command: map or list the places that news articles mention.
 
-A thin shell over the modules (reading: ``geo.texts``; geoparsing: ``geo.resolve``; maps:
+A thin shell over the modules (reading and writing: ``geo.io``; geoparsing: ``geo.resolve``; maps:
 ``geo.maps``): it parses arguments and reports errors. Every error is one line,
 ``geo: error: ...`` on standard error, with exit status 2 for bad input or usage (1 for an
 internal error, whose traceback ``-v`` shows); warnings are ``geo: warning: ...`` lines.
@@ -50,7 +50,7 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 def _one_line(message: Any) -> str:
     """The message on one line, with any control character from a file name or text escaped."""
-    from geo.texts import printable
+    from geo.io import printable
 
     return printable(re.sub(r"\s*\n\s*", " ", str(message).strip())) or "unknown error"
 
@@ -174,7 +174,7 @@ class _Size(click.ParamType):
     name = "SIZE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        from geo.texts import parse_size
+        from geo.io import parse_size
 
         try:
             return parse_size(value)
@@ -184,7 +184,7 @@ class _Size(click.ParamType):
 
 def _input_options(f: Callable) -> Callable:
     """Options shared by the commands that read articles."""
-    from geo.texts import DEFAULT_MAX_BYTES, MAX_BYTES_ENV
+    from geo.io import DEFAULT_MAX_BYTES, MAX_BYTES_ENV
 
     f = click.option("--progress/--no-progress", default=None,
                      help=f"Progress bar on standard error [default: with {PROGRESS_MIN_FILES} or more files "
@@ -218,7 +218,8 @@ def _gazetteer():
 
 def _geoparse_files(files: Sequence[str], *, max_bytes: int, encoding: str | None, progress: bool | None) -> list:
     """Read and geoparse each file (all of them, before any output)."""
-    from geo.texts import check_input_paths, geoparse_text, read_text
+    from geo.io import check_input_paths, read_text
+    from geo.texts import geoparse_text
 
     check_input_paths(files)
     gaz = _gazetteer()
@@ -279,7 +280,8 @@ def map_command(files: tuple[str, ...], output: str, tiles: str | None, title: s
     bounded memory. Text that is not UTF-8 is read as Windows-1252 or Latin-1, with a
     warning; NUL bytes are removed, with a warning. Binary files are refused.
     """
-    from geo.texts import check_output_path, merge_places
+    from geo.io import check_output_path
+    from geo.texts import merge_places
 
     path = check_output_path(output, files)  # before any work
     maps_module = _import_in_background("geo.maps")  # folium takes ~0.5 s; geoparsing leaves a core free
@@ -320,7 +322,8 @@ def places_command(files: tuple[str, ...], fmt: str, output: str | None, max_byt
     bounded memory. Text that is not UTF-8 is read as Windows-1252 or Latin-1, with a
     warning; NUL bytes are removed, with a warning. Binary files are refused.
     """
-    from geo.texts import check_output_path, format_mentions, write_text_atomic
+    from geo.io import check_output_path, write_text_atomic
+    from geo.texts import format_mentions
 
     path = check_output_path(output, files) if output is not None else None
     articles = _geoparse_files(files, max_bytes=max_bytes, encoding=encoding, progress=progress)

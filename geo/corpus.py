@@ -81,7 +81,7 @@ SMALL_CORPUS = 256 * 1024
 #   ("file", path, size, name, read)            a whole text file; its doc_id is the path as given
 #   ("jsonl", path, start, end, name, read)     the lines of a JSONL file that begin in [start, end)
 # ``path`` is absolute, so that workers with another working directory find the file. ``read`` is
-# ``(max_bytes, encoding)``, what ``geo.texts.read_text`` takes: the same limit and decoding as
+# ``(max_bytes, encoding)``, what ``geo.io.read_text`` takes: the same limit and decoding as
 # ``geo places``, per file or per JSONL line.
 Unit = tuple
 Read = tuple  # (max_bytes: int | str | None, encoding: str | None)
@@ -128,7 +128,7 @@ def _expand(inputs: Any, *, paths_only: bool = False, read: Read = _DEFAULT_READ
     if isinstance(inputs, _Units):
         return list(inputs)
     if read != _DEFAULT_READ:
-        from geo.texts import decode_text, parse_size
+        from geo.io import decode_text, parse_size
 
         read = (None if read[0] is None else parse_size(read[0]), read[1])
         if read[1] is not None:
@@ -214,62 +214,8 @@ def plan_partitions(inputs: Any, *, workers: int | None = None, blocksize: int |
     return parts
 
 
-def _jsonl_line(f: Any, limit: int) -> bytes | None:
-    """The next line of ``f`` (None at the end), or ``b""`` for a line over ``limit`` bytes,
-    which is read past in blocks and never held whole."""
-    line = f.readline(limit + 1) if limit else f.readline()
-    if not line:
-        return None
-    if not limit or len(line) <= limit or line.endswith(b"\n"):
-        return line
-    while True:  # the rest of an over-long line
-        block = f.readline(1 << 20)
-        if not block or block.endswith(b"\n"):
-            return b""
-
-
-def _read_jsonl(path: str, start: int, end: int, name: str, read: Read) -> Iterator[tuple[str, Any, str | None]]:
-    from geo.texts import decode_text, format_size, max_bytes_from_env
-
-    limit = max_bytes_from_env() if read[0] is None else int(read[0])
-    with open(path, "rb") as f:
-        if start > 0:
-            f.seek(start - 1)
-            f.readline()  # the line that began before start belongs to the previous range
-        while True:
-            offset = f.tell()
-            if offset >= end:
-                return
-            line = _jsonl_line(f, limit)
-            if line is None:
-                return
-            doc_id = f"{name}@{offset}"  # unless the line has an id
-            if line == b"":
-                yield doc_id, None, f"the line is over the {format_size(limit)} input limit (see --max-bytes)"
-                continue
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(decode_text(line, name=doc_id, encoding=read[1]))
-            except InputError as e:
-                yield doc_id, None, str(e)
-                continue
-            except ValueError as e:
-                yield doc_id, None, f"not a JSON line: {e}"
-                continue
-            if not isinstance(rec, dict):
-                yield doc_id, None, f"a JSON line is a {type(rec).__name__}, not an object"
-                continue
-            if rec.get("id") is not None:
-                doc_id = str(rec["id"])
-            if "text" not in rec:
-                yield doc_id, None, "no 'text' field"
-                continue
-            yield doc_id, rec["text"], None
-
-
 def _read_unit(u: Unit) -> Iterator[tuple[str, Any, str | None]]:
-    from geo.texts import read_text
+    from geo.io import read_jsonl, read_text
 
     if u[0] == "text":
         yield u[1], u[2], None
@@ -282,17 +228,17 @@ def _read_unit(u: Unit) -> Iterator[tuple[str, Any, str | None]]:
         yield u[3], text, error
     else:
         try:
-            yield from _read_jsonl(u[1], u[2], u[3], u[4], u[5])
+            yield from read_jsonl(u[1], u[2], u[3], name=u[4], max_bytes=u[5][0], encoding=u[5][1])
         except OSError as e:
             yield f"{u[4]}@{u[2]}", None, f"cannot read: {e.strerror or e}"
 
 
 def _read_units(units: list[Unit], notes: list[str]) -> Iterator[tuple[str, Any, str | None]]:
     """``(doc_id, text, error)`` for each document of a partition, read as ``geo places`` reads
-    files (``geo.texts.read_text``: the size limit, binary files refused, UTF-8 with or without
+    files (``geo.io.read_text``: the size limit, binary files refused, UTF-8 with or without
     a BOM, else Windows-1252 with a warning, HTML pages' article text). The warnings of reading
     go to ``notes``."""
-    from geo.texts import InputWarning
+    from geo.io import InputWarning
 
     for u in units:
         with warnings.catch_warnings(record=True) as caught:
@@ -388,7 +334,7 @@ def _parse_partition(units: list[Unit], on_error: str = "skip", shapes: str | No
 
 
 def _parse_docs(units: list[Unit], on_error: str = "skip", shapes: str | None = None) -> list[dict]:
-    from geo.texts import InputWarning
+    from geo.io import InputWarning
 
     out, notes = [], []
     for doc_id, text, error in _read_units(units, notes):
@@ -639,7 +585,7 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
     ``{id: text}``; or ``(id, text)`` pairs. A ``str`` is a path when it names an existing
     file or folder or a glob that matches; otherwise it is a text (``text-<i>``). Folders are
     searched for ``.txt``, ``.md``, ``.html`` and ``.jsonl`` files; JSONL lines carry ``id`` and
-    ``text``. Files are read as ``geo places`` reads them (``geo.texts.read_text``): a file (or a
+    ``text``. Files are read as ``geo places`` reads them (``geo.io.read_text``): a file (or a
     JSONL line) over ``max_bytes`` (``None``: ``$GEO_MAX_BYTES`` or 10 MB; 0: no limit) and a
     binary file are skipped; text that is not UTF-8 is read as Windows-1252 with an
     ``InputWarning``, or with ``encoding``; an HTML page gives its article text.
@@ -664,7 +610,7 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
     """
     import pandas as pd
 
-    from geo.texts import InputWarning
+    from geo.io import InputWarning
 
     frames, skipped, docs = [], [], 0
     for r in _run(paths_or_texts, scheduler=scheduler, workers=workers, progress=progress, on_error=on_error,
@@ -854,7 +800,7 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
     >>> write_corpus([], out, scheduler="synchronous").mentions
     0
     """
-    from geo.texts import InputWarning, atomic_output
+    from geo.io import InputWarning, atomic_output
 
     output = Path(output)
     shapes = _shapes(shapes)
@@ -1110,7 +1056,7 @@ def corpus_command(ctx: click.Context, paths: tuple[str, ...], output: Path, pla
     workers need geo installed and the PATHS on a shared file system. Prints the paths
     written.
     """
-    from geo.texts import printable
+    from geo.io import printable
     if scheduler is not None and workers is not None:
         raise click.UsageError("--workers applies to the local cluster; leave it out with --scheduler")
     group = ctx.parent.params if ctx.parent is not None else {}  # the geo group's --shapes and -q/-v

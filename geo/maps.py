@@ -1354,6 +1354,6 @@ def save_map(m: Any, path: str | os.PathLike) -> Path:
         raise InputError(f"cannot save the map to {path}: folder {folder} does not exist")
     if path.is_dir():
         raise InputError(f"cannot save the map to {path}: it is a folder")
-    from geo.texts import write_text_atomic
+    from geo.io import write_text_atomic
 
     return write_text_atomic(path, standalone_html(m))

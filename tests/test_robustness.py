@@ -25,16 +25,8 @@ import geo
 from geo.cli import main
 from geo.errors import GazetteerError, InputError
 from geo.gazetteer import Gazetteer
-from geo.texts import (
-    Article,
-    InputWarning,
-    decode_text,
-    format_mentions,
-    geoparse_text,
-    html_to_text,
-    merge_places,
-    read_text,
-)
+from geo.io import InputWarning, decode_text, html_to_text, read_text
+from geo.texts import Article, format_mentions, geoparse_text, merge_places
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = ROOT / "shapes"
