@@ -144,7 +144,7 @@ class _Place:
     """One row to draw, with every value the map needs already in plain Python."""
 
     __slots__ = ("i", "id", "name", "kind", "country", "mentions", "first", "sentences", "aliases", "lat",
-                 "lon", "geometry", "dim")
+                 "lon", "geometry", "dim", "counted", "style")
 
     def __init__(self, **kw: Any) -> None:
         for k, v in kw.items():
@@ -652,7 +652,11 @@ class Legend(MacroElement):
     <style>
     .geo-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 5px;
         box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.45 system-ui, sans-serif; max-width: 260px; }
-    .geo-legend-title { font-weight: 600; margin-bottom: 3px; }
+    .geo-legend-title { font-weight: 600; margin-bottom: 3px; cursor: pointer; user-select: none; }
+    .geo-legend-title::after { content: " \\25BE"; color: #666; font-weight: 400; }
+    .geo-legend.geo-collapsed > :not(.geo-legend-title) { display: none; }
+    .geo-legend.geo-collapsed .geo-legend-title { margin-bottom: 0; }
+    .geo-legend.geo-collapsed .geo-legend-title::after { content: " \\25B8"; }
     .geo-legend-row { display: flex; align-items: center; gap: 6px; }
     .geo-swatch { display: inline-block; width: 16px; height: 11px; box-sizing: border-box; flex: none; }
     .geo-swatch-line { display: inline-block; width: 16px; height: 0; flex: none; }
@@ -696,8 +700,16 @@ class Legend(MacroElement):
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
             var showAll = div.querySelector(".geo-show-all"), back = div.querySelector(".geo-show-focus");
-            if (showAll) { showAll.onclick = function () { map.fitBounds(all, {padding: [30, 30]}); }; }
-            if (back) { back.onclick = function () { map.fitBounds(focus, {padding: [30, 30], maxZoom: 9}); }; }
+            function fit(bounds, maxZoom) {
+                if (map.geoFit) { map.geoFit(bounds, maxZoom); }
+                else { map.fitBounds(bounds, {padding: [30, 30], maxZoom: maxZoom == null ? undefined : maxZoom}); }
+            }
+            if (showAll) { showAll.onclick = function () { fit(all, null); }; }
+            if (back) { back.onclick = function () { fit(focus, 9); }; }
+            var title = div.querySelector(".geo-legend-title");
+            title.setAttribute("role", "button");
+            title.setAttribute("title", "Show or hide the legend");
+            title.onclick = function () { div.classList.toggle("geo-collapsed"); };
             return div;
         };
         legend.addTo(map);
@@ -755,20 +767,152 @@ class Legend(MacroElement):
 
 
 class FitView(MacroElement):
-    """Open the map on ``bounds`` without an animation (folium's FitBounds animates the first zoom)."""
+    """Open the map on ``bounds``, and open it there again whenever its container gets a new size.
+
+    The fit waits until the container has a size (a notebook's iframe may be laid out after
+    the page's scripts ran) and runs again on every resize (``ResizeObserver``, the window's
+    ``resize`` and ``load``) until the reader moves the map. It pads for the controls: if an
+    anchor point of a place in view would lie under the legend, the layer control, the title
+    or the zoom buttons, the fit tries more room on that side (keeping the closest zoom that
+    clears them all), and on a small map it first collapses the legend and the layer
+    control. ``map.geoFit(bounds, maxZoom)`` is the same fit, for the legend's buttons.
+    """
 
     _template = Template("""
     {% macro script(this, kwargs) %}
-    {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }},
-        {padding: [30, 30], maxZoom: {{ this.max_zoom|tojson }}, animate: false});
+    (function () {
+        var map = {{ this._parent.get_name() }};
+        var focus = {{ this.bounds|tojson }}, focusZoom = {{ this.max_zoom|tojson }};
+        var anchors = {{ this.anchors|tojson }};
+        var container = map.getContainer(), MARGIN = 8, PAD = 30;
+        var target = [focus, focusZoom], userMoved = false, lastSize = "";
+
+        function rects() {
+            var c = container.getBoundingClientRect(), out = [];
+            var els = container.querySelectorAll(".leaflet-control, .geo-title, .geo-map-title");
+            for (var i = 0; i < els.length; i++) {
+                var r = els[i].getBoundingClientRect();
+                if (r.width > 0 && r.height > 0) {
+                    out.push({x0: r.left - c.left, y0: r.top - c.top, x1: r.right - c.left, y1: r.bottom - c.top});
+                }
+            }
+            return out;
+        }
+        function hidden(box, rs) {
+            // The controls that cover an anchor point (with its circle's radius) inside box.
+            var out = [];
+            for (var i = 0; i < anchors.length; i++) {
+                var a = anchors[i];
+                if (!box.contains([a[0], a[1]])) continue;
+                var p = map.latLngToContainerPoint([a[0], a[1]]), r = a[2];
+                for (var k = 0; k < rs.length; k++) {
+                    var c = rs[k];
+                    if (p.x + r > c.x0 && p.x - r < c.x1 && p.y + r > c.y0 && p.y - r < c.y1 && out.indexOf(c) < 0) {
+                        out.push(c);
+                    }
+                }
+            }
+            return out;
+        }
+        function place(box, zoom, pad) {
+            map.fitBounds(box, {paddingTopLeft: [pad[0], pad[1]], paddingBottomRight: [pad[2], pad[3]],
+                                maxZoom: zoom, animate: false});
+        }
+        function best(box, zoom) {
+            // Breadth-first over paddings: each covering control gets room beside it or above/below it.
+            var size = map.getSize(), rs = rects(), queue = [[PAD, PAD, PAD, PAD]], seen = {}, found = null;
+            var fallback = null, tries = 0;
+            while (queue.length && tries < 24) {
+                var pad = queue.shift(), key = pad.join(",");
+                if (seen[key]) continue;
+                seen[key] = true;
+                tries += 1;
+                if (pad[0] + pad[2] > size.x - 40 || pad[1] + pad[3] > size.y - 40) continue;
+                place(box, zoom, pad);
+                var hit = hidden(box, rs), z = map.getZoom();
+                if (!hit.length) {
+                    if (!found || z > found.z) found = {pad: pad, z: z};
+                    continue;
+                }
+                if (!fallback || hit.length < fallback.n || (hit.length === fallback.n && z > fallback.z)) {
+                    fallback = {pad: pad, z: z, n: hit.length};
+                }
+                if (found && z <= found.z) continue;
+                var c = hit[0], left = (c.x0 + c.x1) / 2 < size.x / 2, top = (c.y0 + c.y1) / 2 < size.y / 2;
+                var across = pad.slice(), down = pad.slice();
+                if (left) across[0] = Math.max(pad[0], c.x1 + MARGIN); else across[2] = Math.max(pad[2], size.x - c.x0 + MARGIN);
+                if (top) down[1] = Math.max(pad[1], c.y1 + MARGIN); else down[3] = Math.max(pad[3], size.y - c.y0 + MARGIN);
+                if (c.x0 > size.x * 0.25 && c.x1 < size.x * 0.75) { queue.push(down); } else { queue.push(across, down); }
+            }
+            return found || fallback || {pad: [PAD, PAD, PAD, PAD], n: 0};
+        }
+        function collapse() {
+            var done = false, legend = container.querySelector(".geo-legend:not(.geo-collapsed)");
+            if (legend) { legend.classList.add("geo-collapsed"); done = true; }
+            var layers = container.querySelector(".leaflet-control-layers-expanded");
+            if (layers) {
+                layers.classList.remove("leaflet-control-layers-expanded");
+                layers.addEventListener("mouseenter", function () { layers.classList.add("leaflet-control-layers-expanded"); relist(); });
+                layers.addEventListener("mouseleave", function () { layers.classList.remove("leaflet-control-layers-expanded"); });
+                var link = layers.querySelector(".leaflet-control-layers-toggle");
+                if (link) link.addEventListener("click", function () { layers.classList.add("leaflet-control-layers-expanded"); relist(); });
+                done = true;
+            }
+            return done;
+        }
+        map.geoFit = function (bounds, maxZoom) {
+            var box = L.latLngBounds(bounds), zoom = maxZoom == null ? map.getMaxZoom() : maxZoom;
+            target = [bounds, maxZoom];
+            var size = map.getSize();
+            if (!size.x || !size.y) return;
+            if ((size.x < 480 || size.y < 320) && collapse()) rects();
+            var pick = best(box, zoom);
+            if (pick.n && collapse()) pick = best(box, zoom);
+            place(box, zoom, pick.pad);
+        };
+        function relist() {
+            // The layer control sized its list for the container it had when it was drawn (Leaflet's expand()).
+            var control = container.querySelector(".leaflet-control-layers-expanded");
+            var list = control && control.querySelector(".leaflet-control-layers-list");
+            if (!list) return;
+            list.style.height = "";
+            var room = map.getSize().y - (control.offsetTop + 50);
+            if (room < list.clientHeight) {
+                list.classList.add("leaflet-control-layers-scrollbar");
+                list.style.height = room + "px";
+            } else {
+                list.classList.remove("leaflet-control-layers-scrollbar");
+            }
+        }
+        function refit() {
+            var w = container.clientWidth, h = container.clientHeight;
+            if (!w || !h || w + "x" + h === lastSize) return;
+            lastSize = w + "x" + h;
+            map.invalidateSize({pan: false});
+            relist();
+            if (!userMoved) map.geoFit(target[0], target[1]);
+        }
+        function moved(e) {
+            if (!(e.target && e.target.closest && e.target.closest(".leaflet-control"))) userMoved = true;
+        }
+        ["mousedown", "touchstart", "wheel", "keydown", "dblclick"].forEach(function (name) {
+            container.addEventListener(name, moved, {capture: true, passive: true});
+        });
+        refit();
+        if (window.ResizeObserver) new ResizeObserver(refit).observe(container);
+        window.addEventListener("resize", refit);
+        window.addEventListener("load", function () { lastSize = ""; refit(); });
+    })();
     {% endmacro %}
     """)
 
-    def __init__(self, bounds: Bounds, *, max_zoom: int = 9) -> None:
+    def __init__(self, bounds: Bounds, *, max_zoom: int = 9, anchors: Iterable[Any] = ()) -> None:
         super().__init__()
         self._name = "FitView"
         self.bounds = [list(bounds[0]), list(bounds[1])]
         self.max_zoom = int(max_zoom)
+        #: ``[lat, lon, radius in pixels]`` of each place: points the fit keeps clear of the controls.
+        self.anchors = [[round(float(a), 5), round(float(b), 5), float(r)] for a, b, r in anchors]
 
 
 class PlacesMap(folium.Map):
@@ -889,8 +1033,13 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
         warnings.warn("map_places: no places to draw", UserWarning, stacklevel=2)
     if m is not None and not isinstance(m, folium.Map):
         raise InputError(f"m must be a folium.Map, not {type(m).__name__}")
-    # On an existing map, the view fits everything drawn on it so far.
+    # On an existing map, the view fits everything drawn on it so far. A place already drawn
+    # (same gazetteer id) is not drawn twice; a kind drawn again becomes one layer with all its places.
     drawn = (getattr(m, "_geo_rows", None) or []) if m is not None else []
+    ids = {p.id for p in drawn if not p.id.startswith("row:")}
+    rows = [p for p in rows if p.id.startswith("row:") or p.id not in ids]
+    for k, p in enumerate(rows):
+        p.i, p.counted, p.style = len(drawn) + k, has_counts, style
     all_rows = drawn + rows
     focus, everything, outside = _focus(all_rows)
     (s, w), (n, e) = focus
@@ -931,14 +1080,15 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     legend = next((c for c in existing if isinstance(c, Legend)), None)
     if legend is None:
         legend = Legend()
-    colours = {k: c for k, (_, c) in KIND_STYLES.items()}
-    colours.update({k: v.strip() for k, v in (style.get("colors") or {}).items()})
-    known = {k for k, *_ in legend.entries}
+    colours = {k: v.strip() for k, v in (style.get("colors") or {}).items()}
+    known = {label for label, *_ in legend.entries}
     countries = _country_names(gaz)
 
+    new_kinds = {p.kind for p in rows}
     by_kind: dict[str, list[_Place]] = {}
-    for p in rows:
-        by_kind.setdefault(p.kind, []).append(p)
+    for p in all_rows:
+        if p.kind in new_kinds:
+            by_kind.setdefault(p.kind, []).append(p)
     order = list(KIND_STYLES)
 
     def draw_order(kind: str) -> tuple:
@@ -946,26 +1096,36 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
         return (-dim, order.index(kind) if kind in order else len(order), kind)
 
     box, fine = _detail_box(focus)
-    extra = 0
+    kind_colours = getattr(m, "_geo_colours", None)
+    if kind_colours is None:
+        kind_colours = m._geo_colours = {}
     for kind in sorted(by_kind, key=draw_order):
         places = by_kind[kind]
-        colour = colours.get(kind)
+        colour = colours.get(kind) or kind_colours.get(kind) or KIND_STYLES.get(kind, (None, None))[1]
         if colour is None:
+            extra = sum(1 for k in kind_colours if k not in KIND_STYLES)
             colour = EXTRA_COLOURS[extra % len(EXTRA_COLOURS)]
-            extra += 1
+        kind_colours[kind] = colour
         hatch_id = None
         if kind in HATCHED_KINDS:
-            hatch_id = f"geo-hatch-{len(legend.hatches)}"
-            legend.hatches.append((hatch_id, colour))
+            hatch_id = next((h for h, c in legend.hatches if c == colour), None)
+            if hatch_id is None:
+                hatch_id = f"geo-hatch-{len(legend.hatches)}"
+                legend.hatches.append((hatch_id, colour))
+        old_layer = m.kind_layers.pop(kind, None)
+        slot = None
+        if old_layer is not None:  # the kind was drawn before: one layer with its old and new places
+            slot = list(m._children).index(old_layer.get_name())
+            del m._children[old_layer.get_name()]
         features, styles, hovers = [], {}, {}
         for p in places:
             fid = f"p{p.i}"
-            st, hv = _styles(kind, colour, hatch_id, p, style)
+            st, hv = _styles(kind, colour, hatch_id, p, p.style)
             styles[fid], hovers[fid] = st, hv
             geom = _lod(p.geometry, box, fine)
             features.append({"type": "Feature", "id": fid, "geometry": json.loads(shapely.to_geojson(geom)),
                              "properties": {"tip": html.escape(p.name),
-                                            "popup": _popup_html(p, has_counts, countries)}})
+                                            "popup": _popup_html(p, p.counted, countries)}})
         dim = max(p.dim for p in places)
         pane = {0: "geo-points", 1: "geo-lines"}.get(dim, "geo-areas")
         label = html.escape(_kind_label(kind))
@@ -981,11 +1141,13 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
             pane=pane,
         )
         m.add_child(layer)
-        key, k = kind, 2
-        while key in m.kind_layers:  # the same kind drawn again onto this map
-            key, k = f"{kind} ({k})", k + 1
-        m.kind_layers[key] = layer
-        if kind not in known:
+        if slot is not None:  # in the old layer's place: the same stacking and layer-control order
+            items = list(m._children.items())
+            items.insert(slot, items.pop())
+            m._children.clear()
+            m._children.update(items)
+        m.kind_layers[kind] = layer
+        if label not in known:
             shape = "point" if dim == 0 else "line" if dim == 1 else "area"
             legend.entries.append((label, colour, shape, hatch_id is not None))
             known.add(kind)
@@ -1007,7 +1169,9 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     m.add_child(folium.LayerControl(position="topright", collapsed=False))
     for c in [c for c in m._children.values() if isinstance(c, (FitBounds, FitView))]:
         del m._children[c.get_name()]
-    m.add_child(FitView(focus, max_zoom=9 if all_rows else 3))
+    anchors = [(p.lat, p.lon, _radius(p.mentions, float(p.style.get("radius", 6.0))) if p.dim == 0 else 4.0)
+               for p in all_rows]
+    m.add_child(FitView(focus, max_zoom=9 if all_rows else 3, anchors=anchors))
     return m
 
 

@@ -1,12 +1,18 @@
-"""The teaching notebooks in ``notebooks/`` run top to bottom in a fresh kernel.
+"""The teaching notebooks in ``notebooks/`` run top to bottom in a fresh kernel, and show what they say.
 
-Each notebook is executed with nbclient (cwd = ``notebooks/``, as when a reader opens it
-there); a cell that raises fails the test. The notebooks are committed without outputs.
+Each notebook is executed once per test session with nbclient (cwd = ``notebooks/``, as
+when a reader opens it there); a cell that raises, including a hidden ``assert`` cell that
+checks a claim of the prose, fails the test. The executed notebook is then converted to
+HTML (as ``jupyter nbconvert --to html --execute`` does) and opened in headless Chromium:
+every map in it must open on the story's places, with none under a control, and list
+each layer once. The notebooks are committed without outputs.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -17,7 +23,17 @@ pytest.importorskip("ipykernel")
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 OUT = NOTEBOOKS / "out"
-NAMES = ["01-example-article.ipynb", "02-map-your-own-text.ipynb", "03-small-corpus.ipynb"]
+NAMES = ["01-example-article.ipynb", "02-map-your-own-text.ipynb", "03-small-corpus.ipynb",
+         "04-explain-and-correct.ipynb"]
+# Files each notebook writes: removed before it runs, so a test sees this run's files.
+WRITES = {
+    NAMES[0]: ["01-blinken-map.html"],
+    NAMES[1]: ["route.geojson", "02-places.geojson", "02-mentions.csv", "02-middle-corridor.html"],
+    NAMES[2]: ["03-corpus-map.html"],
+    NAMES[3]: [],
+}
+MAP_VIEW_JS = (Path(__file__).resolve().parent / "map_view.js").read_text(encoding="utf-8")
+_EXECUTED: dict = {}
 
 
 def _text(nb) -> str:
@@ -33,11 +49,17 @@ def _text(nb) -> str:
 
 
 def _execute(name: str):
+    """The notebook executed in a fresh kernel (once per session; its output files are written anew)."""
+    if name in _EXECUTED:
+        return _EXECUTED[name]
+    for f in WRITES[name]:
+        (OUT / f).unlink(missing_ok=True)
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = nbclient.NotebookClient(
         nb, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}, timeout=300
     )
     client.execute()  # raises CellExecutionError if a cell fails
+    _EXECUTED[name] = nb
     return nb
 
 
@@ -59,7 +81,6 @@ def test_corpus_ships():
 
 @pytest.mark.slow
 def test_01_example_article():
-    (OUT / "01-blinken-map.html").unlink(missing_ok=True)
     text = _text(_execute(NAMES[0]))
     assert "Nagorno-Karabakh" in text
     assert "Lachin corridor" in text
@@ -73,8 +94,6 @@ def test_01_example_article():
 
 @pytest.mark.slow
 def test_02_map_your_own_text():
-    for f in ("route.geojson", "02-places.geojson", "02-mentions.csv", "02-middle-corridor.html"):
-        (OUT / f).unlink(missing_ok=True)
     text = _text(_execute(NAMES[1]))
     assert "Middle Corridor" in text
     places = json.loads((OUT / "02-places.geojson").read_text(encoding="utf-8"))
@@ -87,9 +106,87 @@ def test_02_map_your_own_text():
 
 @pytest.mark.slow
 def test_03_small_corpus():
-    (OUT / "03-corpus-map.html").unlink(missing_ok=True)
     text = _text(_execute(NAMES[2]))
     assert "6 documents" in text
     # "Georgia" is the country in the Caucasus stories and the US state in the storm story.
     assert "admin1" in text and "GE" in text
     assert (OUT / "03-corpus-map.html").is_file()
+
+
+# -- what a reader sees: the executed notebooks as HTML, in a real browser -------------------------
+
+
+def _html(nb) -> str:
+    """The executed notebook as ``jupyter nbconvert --to html`` writes it."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    return body
+
+
+def _source_cells(nb) -> list[str]:
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def map_views(browser, page: Path, *, shots: Path | None = None) -> list[dict]:
+    """Open a page and read, in each map's frame, its opening view (see ``map_view.js``)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.open_html(page, timeout=30)
+    frames = browser.find_elements("css selector", "iframe")
+    views = []
+    for k, frame in enumerate(frames):
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", frame)
+        browser.switch_to.frame(frame)
+        try:
+            WebDriverWait(browser.driver, 10).until(lambda d: d.execute_script(
+                "return typeof L !== 'undefined' && document.readyState === 'complete'"
+                " && document.querySelector('.leaflet-container') !== null"
+                " && document.querySelector('.leaflet-container').clientWidth > 0"))
+            browser.execute_script("return new Promise(r => requestAnimationFrame(() => setTimeout(r, 150)))")
+            views.append(browser.execute_script(MAP_VIEW_JS))
+        finally:
+            browser.switch_to.default_content()
+        if shots is not None:
+            frame.screenshot(str(shots / f"{page.stem}-map{k + 1}.png"))
+    return views
+
+
+def view_problems(view: dict) -> list[str]:
+    """What is wrong with one map's opening view, as sentences (empty: nothing)."""
+    if view.get("error"):
+        return [view["error"]]
+    problems = []
+    places = view["places"]
+    shown = [p for p in places if p["seen"]]
+    if places and len(shown) < min(2, len(places)):
+        problems.append(f"only {len(shown)} of {len(places)} places can be seen in the opening view "
+                        f"(zoom {view['zoom']}, view {view['view']})")
+    for p in places:
+        if p["underControl"]:
+            problems.append(f"{p['name']} lies under a control ({p['by']})")
+    for what, names in (("layer control", view["layerNames"]), ("legend", view["legendRows"])):
+        bare = [re.sub(r"\s*\(\d+\)$", "", n) for n in names]
+        twice = sorted({n for n in bare if bare.count(n) > 1})
+        if twice:
+            problems.append(f"the {what} lists {twice} more than once: {names}")
+    return problems
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("name", NAMES)
+def test_every_map_opens_on_the_story(browser, name, tmp_path):
+    nb = _execute(name)
+    assert not any(re.search(r"\bexcept\b|\bworkaround\b|\bbug\b", src, re.I) for src in _source_cells(nb))
+    prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert not re.search(r"\bworkaround\b|\bbug\b", prose, re.I)
+    page = tmp_path / (Path(name).stem + ".html")
+    page.write_text(_html(nb), encoding="utf-8")
+    shots = Path(os.environ["GEO_SCREENSHOTS"]) if os.environ.get("GEO_SCREENSHOTS") else None
+    views = map_views(browser, page, shots=shots)
+    maps = sum(1 for c in nb.cells for o in c.get("outputs", []) if "srcdoc=" in str(o.get("data", {}).get("text/html", "")))
+    assert len(views) == maps >= 1
+    problems = {k + 1: view_problems(v) for k, v in enumerate(views)}
+    assert not any(problems.values()), problems
+    assert browser.console_errors() == []
