@@ -863,6 +863,7 @@ class FitView(MacroElement):
         map.geoFit = function (bounds, maxZoom) {
             var box = L.latLngBounds(bounds), zoom = maxZoom == null ? map.getMaxZoom() : maxZoom;
             target = [bounds, maxZoom];
+            userMoved = false;
             var size = map.getSize();
             if (!size.x || !size.y) return;
             if ((size.x < 480 || size.y < 320) && collapse()) rects();
@@ -893,7 +894,10 @@ class FitView(MacroElement):
             if (!userMoved) map.geoFit(target[0], target[1]);
         }
         function moved(e) {
-            if (!(e.target && e.target.closest && e.target.closest(".leaflet-control"))) userMoved = true;
+            // The reader's own pan or zoom is kept; the legend's buttons choose a view with geoFit.
+            if (!(e.target && e.target.closest && e.target.closest(".geo-legend, .leaflet-control-layers"))) {
+                userMoved = true;
+            }
         }
         ["mousedown", "touchstart", "wheel", "keydown", "dblclick"].forEach(function (name) {
             container.addEventListener(name, moved, {capture: true, passive: true});

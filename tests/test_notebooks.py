@@ -32,7 +32,6 @@ WRITES = {
     NAMES[2]: ["03-corpus-map.html"],
     NAMES[3]: [],
 }
-MAP_VIEW_JS = (Path(__file__).resolve().parent / "map_view.js").read_text(encoding="utf-8")
 _EXECUTED: dict = {}
 
 
@@ -129,7 +128,7 @@ def _source_cells(nb) -> list[str]:
 
 
 def map_views(browser, page: Path, *, shots: Path | None = None) -> list[dict]:
-    """Open a page and read, in each map's frame, its opening view (see ``map_view.js``)."""
+    """Open a page and read, in each map's frame, its opening view (``browser.map_view()``)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.open_html(page, timeout=30)
@@ -143,34 +142,13 @@ def map_views(browser, page: Path, *, shots: Path | None = None) -> list[dict]:
                 "return typeof L !== 'undefined' && document.readyState === 'complete'"
                 " && document.querySelector('.leaflet-container') !== null"
                 " && document.querySelector('.leaflet-container').clientWidth > 0"))
-            browser.execute_script("return new Promise(r => requestAnimationFrame(() => setTimeout(r, 150)))")
-            views.append(browser.execute_script(MAP_VIEW_JS))
+            browser.execute_script("return new Promise(r => setTimeout(r, 250))")
+            views.append(browser.map_view())
         finally:
             browser.switch_to.default_content()
         if shots is not None:
             frame.screenshot(str(shots / f"{page.stem}-map{k + 1}.png"))
     return views
-
-
-def view_problems(view: dict) -> list[str]:
-    """What is wrong with one map's opening view, as sentences (empty: nothing)."""
-    if view.get("error"):
-        return [view["error"]]
-    problems = []
-    places = view["places"]
-    shown = [p for p in places if p["seen"]]
-    if places and len(shown) < min(2, len(places)):
-        problems.append(f"only {len(shown)} of {len(places)} places can be seen in the opening view "
-                        f"(zoom {view['zoom']}, view {view['view']})")
-    for p in places:
-        if p["underControl"]:
-            problems.append(f"{p['name']} lies under a control ({p['by']})")
-    for what, names in (("layer control", view["layerNames"]), ("legend", view["legendRows"])):
-        bare = [re.sub(r"\s*\(\d+\)$", "", n) for n in names]
-        twice = sorted({n for n in bare if bare.count(n) > 1})
-        if twice:
-            problems.append(f"the {what} lists {twice} more than once: {names}")
-    return problems
 
 
 @pytest.mark.slow
@@ -187,6 +165,6 @@ def test_every_map_opens_on_the_story(browser, name, tmp_path):
     views = map_views(browser, page, shots=shots)
     maps = sum(1 for c in nb.cells for o in c.get("outputs", []) if "srcdoc=" in str(o.get("data", {}).get("text/html", "")))
     assert len(views) == maps >= 1
-    problems = {k + 1: view_problems(v) for k, v in enumerate(views)}
+    problems = {k + 1: browser.view_problems(v) for k, v in enumerate(views)}
     assert not any(problems.values()), problems
     assert browser.console_errors() == []
