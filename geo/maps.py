@@ -93,10 +93,53 @@ _SIZE = re.compile(r"\d+(\.\d+)?(px|%|em|rem|vh|vw)")
 # Input
 
 
-def _places_frame(data: Any) -> tuple[gpd.GeoDataFrame, Any]:
+def _is_corpus_table(data: Any) -> bool:
+    """A table of ``geoparse_corpus`` (one row per mention) or of ``summarise_places`` / ``geo corpus``."""
+    cols = set(getattr(data, "columns", ()))
+    return "place_id" in cols and ("doc_id" in cols or {"mentions", "documents"} <= cols)
+
+
+def _corpus_places(data: gpd.GeoDataFrame, gazetteer: Any) -> tuple[gpd.GeoDataFrame, Any]:
+    """A corpus table as places shaped like ``doc.places``: counts per place, shapes from the gazetteer.
+
+    The table's point of each place stays its anchor; a place the gazetteer does not know
+    (from a layer added elsewhere) is drawn at that point.
+    """
+    from geo.corpus import summarise_places
+    from geo.gazetteer import load_gazetteer
+
+    places = summarise_places(data) if "doc_id" in data.columns else data
+    if places.crs is not None and not places.crs.equals("EPSG:4326"):
+        places = places.to_crs(4326)
+    places = places[places["place_id"].notna()].reset_index(drop=True)
+    gaz = gazetteer if hasattr(gazetteer, "place") else load_gazetteer(gazetteer)
+    points = places.geometry.values
+    known, shapes, lats, lons = [], [], [], []
+    for pid, pt in zip(places["place_id"].tolist(), points, strict=True):
+        try:
+            place = gaz.place(str(pid))
+            shape = place.geometry
+        except KeyError:
+            place, shape = None, None
+        point = pt if pt is not None and not pt.is_empty else None
+        known.append(place)
+        shapes.append(shape if shape is not None and not shape.is_empty else point)
+        lats.append(point.y if point is not None else math.nan)
+        lons.append(point.x if point is not None else math.nan)
+    frame = gpd.GeoDataFrame({
+        "id": places["place_id"].astype(str).tolist(), "name": places["name"].tolist(),
+        "kind": places["kind"].tolist(), "country": places["country"].tolist(),
+        "mentions": places["mentions"].tolist(), "first": list(range(len(places))),
+        "lat": lats, "lon": lons, "place": known}, geometry=shapes, crs=4326)
+    return frame, gaz
+
+
+def _places_frame(data: Any, gazetteer: Any = None) -> tuple[gpd.GeoDataFrame, Any]:
     """A fresh GeoDataFrame in EPSG:4326 and the gazetteer the places came from (or None)."""
     gaz = None
-    if isinstance(data, gpd.GeoDataFrame):
+    if isinstance(data, gpd.GeoDataFrame) and _is_corpus_table(data):
+        gdf, gaz = _corpus_places(data, gazetteer)
+    elif isinstance(data, gpd.GeoDataFrame):
         gdf = data
     elif hasattr(type(data), "places") and hasattr(data, "mentions"):  # a geo Document (places is a property)
         gdf = data.places
@@ -104,7 +147,8 @@ def _places_frame(data: Any) -> tuple[gpd.GeoDataFrame, Any]:
     elif data is None:
         raise InputError("map_places needs a geo Document or a GeoDataFrame of places, not None")
     else:
-        raise InputError(f"map_places takes a geo Document or a GeoDataFrame, not {type(data).__name__}")
+        raise InputError(f"map_places takes a geo Document, a corpus table or a GeoDataFrame, not "
+                         f"{type(data).__name__}")
     try:
         gdf.geometry  # noqa: B018 - raises if there is no active geometry column
     except AttributeError as e:
@@ -118,7 +162,7 @@ def _places_frame(data: Any) -> tuple[gpd.GeoDataFrame, Any]:
         warnings.warn(f"map_places: {int((~keep).sum())} places have no geometry and are not drawn",
                       UserWarning, stacklevel=3)
         gdf = gdf[keep]
-    return gdf.reset_index(drop=True), gaz
+    return gdf.reset_index(drop=True), gaz if gaz is not None else (gazetteer if hasattr(gazetteer, "table") else None)
 
 
 def _text(v: Any, default: str = "") -> str:
@@ -1002,12 +1046,15 @@ def _unique_name(m: Any, name: str) -> str:
 
 
 def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = None, m: Any = None,
-               **style: Any) -> folium.Map:
-    """Draw the places of a geoparsed story on a Folium map.
+               gazetteer: Any = None, **style: Any) -> folium.Map:
+    """Draw the places of a geoparsed story, or of a corpus, on a Folium map.
 
-    ``document_or_gdf`` is a ``geo.Document`` or a GeoDataFrame shaped like
-    ``doc.places`` (a plain one with name/kind/geometry works; other columns get defaults).
-    The input is never modified. Each kind becomes one ``folium.GeoJson`` layer: areas
+    ``document_or_gdf`` is a ``geo.Document``; a corpus table: the mentions of
+    ``geo.geoparse_corpus`` or the places of ``summarise_places`` (or the GeoParquet files
+    that ``geo corpus`` writes, read with ``geopandas.read_parquet``), drawn with each
+    place's real shape from ``gazetteer`` (default: the bundled one) and circles sized by
+    mentions across the corpus; or a GeoDataFrame shaped like ``doc.places`` (a plain one
+    with name/kind/geometry works; other columns get defaults). The input is never modified. Each kind becomes one ``folium.GeoJson`` layer: areas
     (countries, regions, admin units, disputed areas, hatched and dashed) as polygons with a
     hover highlight, corridors as lines, cities and other points as circles sized by how
     often they are mentioned. Popups list the name, kind, country, a few other names, the
@@ -1029,9 +1076,13 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     ...     empty = map_places(geo.geoparse(""))
     >>> [str(x.message) for x in w]
     ['map_places: no places to draw']
+    >>> corpus = geo.geoparse_corpus(["Talks in Baku.", "Baku and Armenia."], scheduler="synchronous")
+    >>> m = map_places(corpus)
+    >>> sorted(m.kind_layers), m.kind_layers["country"].data["features"][0]["geometry"]["type"]
+    (['city', 'country'], 'MultiPolygon')
     """
     style = _check_style(dict(style))
-    gdf, gaz = _places_frame(document_or_gdf)
+    gdf, gaz = _places_frame(document_or_gdf, gazetteer)
     rows, has_counts = _rows(gdf, gaz)
     if not rows:
         warnings.warn("map_places: no places to draw", UserWarning, stacklevel=2)
@@ -1116,7 +1167,7 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
             if hatch_id is None:
                 hatch_id = f"geo-hatch-{len(legend.hatches)}"
                 legend.hatches.append((hatch_id, colour))
-        old_layer = m.kind_layers.pop(kind, None)
+        old_layer = m.kind_layers.get(kind)
         slot = None
         if old_layer is not None:  # the kind was drawn before: one layer with its old and new places
             slot = list(m._children).index(old_layer.get_name())
