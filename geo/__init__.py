@@ -29,6 +29,7 @@ __all__ = [
     "InputError",
     "Mention",
     "Place",
+    "aggregate_map",
     "explain",
     "geoparse",
     "geoparse_corpus",
@@ -48,10 +49,11 @@ _LAZY = {
     "map_places": "geo.maps",
     "save_map": "geo.maps",
     "geoparse_corpus": "geo.corpus",
+    "aggregate_map": "geo.corpus",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from geo.corpus import geoparse_corpus
+    from geo.corpus import aggregate_map, geoparse_corpus
     from geo.gazetteer import Gazetteer, Place, load_gazetteer
     from geo.maps import map_places, save_map
     from geo.resolve import Document, Mention, explain, geoparse

@@ -134,11 +134,28 @@ def _corpus_places(data: gpd.GeoDataFrame, gazetteer: Any) -> tuple[gpd.GeoDataF
     return frame, gaz
 
 
+def _is_place(v: Any) -> bool:
+    """A gazetteer ``Place`` (or a value like one), not a frame whose columns happen to have those names."""
+    return not hasattr(v, "columns") and all(hasattr(v, a) for a in ("id", "name", "kind", "country", "geometry",
+                                                                       "lat", "lon"))
+
+
+def _listed_places(places: list) -> gpd.GeoDataFrame:
+    """Gazetteer places (``gaz.lookup(...)``) as a frame shaped like ``doc.places``, without mentions."""
+    return gpd.GeoDataFrame({
+        "id": [p.id for p in places], "name": [p.name for p in places], "kind": [p.kind for p in places],
+        "country": [p.country for p in places], "lat": [p.lat for p in places], "lon": [p.lon for p in places],
+        "place": list(places)}, geometry=[p.geometry for p in places], crs=4326)
+
+
 def _places_frame(data: Any, gazetteer: Any = None) -> tuple[gpd.GeoDataFrame, Any]:
     """A fresh GeoDataFrame in EPSG:4326 and the gazetteer the places came from (or None)."""
     gaz = None
     if isinstance(data, gpd.GeoDataFrame) and _is_corpus_table(data):
         gdf, gaz = _corpus_places(data, gazetteer)
+    elif _is_place(data) or (isinstance(data, (list, tuple)) and all(_is_place(p) for p in data)):
+        gdf = _listed_places([data] if _is_place(data) else list(data))
+        gaz = getattr(gdf["place"].iloc[0], "_gaz", None) if len(gdf) else None
     elif isinstance(data, gpd.GeoDataFrame):
         gdf = data
     elif hasattr(type(data), "places") and hasattr(data, "mentions"):  # a geo Document (places is a property)
@@ -147,8 +164,8 @@ def _places_frame(data: Any, gazetteer: Any = None) -> tuple[gpd.GeoDataFrame, A
     elif data is None:
         raise InputError("map_places needs a geo Document or a GeoDataFrame of places, not None")
     else:
-        raise InputError(f"map_places takes a geo Document, a corpus table or a GeoDataFrame, not "
-                         f"{type(data).__name__}")
+        raise InputError(f"map_places takes a geo Document, a corpus table, gazetteer places or a GeoDataFrame, "
+                         f"not {type(data).__name__}")
     try:
         gdf.geometry  # noqa: B018 - raises if there is no active geometry column
     except AttributeError as e:
@@ -1054,7 +1071,8 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     that ``geo corpus`` writes, read with ``geopandas.read_parquet``), drawn with each
     place's real shape from ``gazetteer`` (default: the bundled one) and circles sized by
     mentions across the corpus; or a GeoDataFrame shaped like ``doc.places`` (a plain one
-    with name/kind/geometry works; other columns get defaults). The input is never modified. Each kind becomes one ``folium.GeoJson`` layer: areas
+    with name/kind/geometry works; other columns get defaults); or gazetteer places, one
+    or a list (``gaz.lookup("Lachin")``). The input is never modified. Each kind becomes one ``folium.GeoJson`` layer: areas
     (countries, regions, admin units, disputed areas, hatched and dashed) as polygons with a
     hover highlight, corridors as lines, cities and other points as circles sized by how
     often they are mentioned. Popups list the name, kind, country, a few other names, the
@@ -1080,6 +1098,8 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     >>> m = map_places(corpus)
     >>> sorted(m.kind_layers), m.kind_layers["country"].data["features"][0]["geometry"]["type"]
     (['city', 'country'], 'MultiPolygon')
+    >>> sorted(map_places(geo.load_gazetteer().lookup("Lachin"), m=m).kind_layers)
+    ['admin1', 'city', 'country']
     """
     style = _check_style(dict(style))
     gdf, gaz = _places_frame(document_or_gdf, gazetteer)

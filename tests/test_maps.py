@@ -551,3 +551,17 @@ def test_polygons_with_many_holes_draw_with_their_holes():
                     polygons = [polygons] if f["geometry"]["type"] == "Polygon" else polygons
                     assert max(len(rings) for rings in polygons) >= 3, f["properties"]["tip"]  # outline + 2 holes
         maps.standalone_html(m)
+
+
+def test_gazetteer_places_map_directly():
+    gaz = geo.load_gazetteer()
+    lachin = gaz.lookup("Lachin")
+    m = geo.map_places(lachin)
+    assert sorted(m.kind_layers) == ["admin1", "city"]
+    popup = m.kind_layers["city"].data["features"][0]["properties"]["popup"]
+    assert "Lachin" in popup and "Mentioned" not in popup
+    assert list(geo.map_places(gaz.place("corridor:lachin")).kind_layers) == ["corridor"]
+    with pytest.warns(UserWarning, match="no places to draw"):
+        geo.map_places([])
+    with pytest.raises(InputError, match="not str"):
+        geo.map_places("Lachin")
