@@ -832,11 +832,13 @@ class FitView(MacroElement):
 
     The fit waits until the container has a size (a notebook's iframe may be laid out after
     the page's scripts ran) and runs again on every resize (``ResizeObserver``, the window's
-    ``resize`` and ``load``) until the reader moves the map. It pads for the controls: if an
-    anchor point of a place in view would lie under the legend, the layer control, the title
-    or the zoom buttons, the fit tries more room on that side (keeping the closest zoom that
-    clears them all), and on a small map it first collapses the legend and the layer
-    control. ``map.geoFit(bounds, maxZoom)`` is the same fit, for the legend's buttons.
+    ``resize`` and ``load``) until the reader moves the map. It keeps the places clear of the
+    controls: if the anchor point of a place in view would lie under the legend, the layer
+    control, the title or the zoom buttons, it tries more room on that side, and keeps the
+    closest zoom that clears them all. It collapses the layer control when that gives a
+    closer view, and the legend too when nothing else clears the places or the map is small
+    (under 480 x 320 pixels); a click on the legend's title opens it again.
+    ``map.geoFit(bounds, maxZoom)`` is the same fit, for the legend's buttons.
     """
 
     _template = Template("""
@@ -846,7 +848,7 @@ class FitView(MacroElement):
         var focus = {{ this.bounds|tojson }}, focusZoom = {{ this.max_zoom|tojson }};
         var anchors = {{ this.anchors|tojson }};
         var container = map.getContainer(), MARGIN = 8, PAD = 30;
-        var target = [focus, focusZoom], userMoved = false, lastSize = "";
+        var target = [focus, focusZoom], userMoved = false, lastSize = "", layersFolded = false;
 
         function rects() {
             var c = container.getBoundingClientRect(), out = [];
@@ -859,13 +861,17 @@ class FitView(MacroElement):
             }
             return out;
         }
-        function hidden(box, rs) {
-            // The controls that cover an anchor point (with its circle's radius) inside box.
-            var out = [];
+        function plan(box, zoom, pad) {
+            // Where fitBounds would go with this padding, without moving the map.
+            return map._getBoundsCenterZoom(box, {paddingTopLeft: [pad[0], pad[1]],
+                                                  paddingBottomRight: [pad[2], pad[3]], maxZoom: zoom});
+        }
+        function hidden(view, rs) {
+            // The controls that would cover the anchor point (and circle) of a place in that view.
+            var size = map.getSize(), origin = map.project(view.center, view.zoom).subtract(size.divideBy(2)), out = [];
             for (var i = 0; i < anchors.length; i++) {
-                var a = anchors[i];
-                if (!box.contains([a[0], a[1]])) continue;
-                var p = map.latLngToContainerPoint([a[0], a[1]]), r = a[2];
+                var a = anchors[i], p = map.project([a[0], a[1]], view.zoom).subtract(origin), r = a[2];
+                if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) continue;
                 for (var k = 0; k < rs.length; k++) {
                     var c = rs[k];
                     if (p.x + r > c.x0 && p.x - r < c.x1 && p.y + r > c.y0 && p.y - r < c.y1 && out.indexOf(c) < 0) {
@@ -875,63 +881,54 @@ class FitView(MacroElement):
             }
             return out;
         }
-        function place(box, zoom, pad) {
-            map.fitBounds(box, {paddingTopLeft: [pad[0], pad[1]], paddingBottomRight: [pad[2], pad[3]],
-                                maxZoom: zoom, animate: false});
-        }
         function best(box, zoom) {
-            // Breadth-first over paddings: each covering control gets room beside it or above/below it.
-            var size = map.getSize(), rs = rects(), queue = [[PAD, PAD, PAD, PAD]], seen = {}, found = null;
-            var fallback = null, tries = 0;
-            while (queue.length && tries < 24) {
+            // Breadth-first over paddings: each covering control gets room beside it, or above or below it.
+            var size = map.getSize(), rs = rects(), queue = [[PAD, PAD, PAD, PAD]], seen = {};
+            var found = null, fallback = null, tries = 0;
+            while (queue.length && tries < 32) {
                 var pad = queue.shift(), key = pad.join(",");
                 if (seen[key]) continue;
                 seen[key] = true;
-                tries += 1;
                 if (pad[0] + pad[2] > size.x - 40 || pad[1] + pad[3] > size.y - 40) continue;
-                place(box, zoom, pad);
-                var hit = hidden(box, rs), z = map.getZoom();
+                tries += 1;
+                var view = plan(box, zoom, pad), hit = hidden(view, rs);
                 if (!hit.length) {
-                    if (!found || z > found.z) found = {pad: pad, z: z};
+                    if (!found || view.zoom > found.view.zoom) found = {view: view, n: 0};
                     continue;
                 }
-                if (!fallback || hit.length < fallback.n || (hit.length === fallback.n && z > fallback.z)) {
-                    fallback = {pad: pad, z: z, n: hit.length};
+                if (!fallback || hit.length < fallback.n || (hit.length === fallback.n && view.zoom > fallback.view.zoom)) {
+                    fallback = {view: view, n: hit.length};
                 }
-                if (found && z <= found.z) continue;
+                if (found && view.zoom <= found.view.zoom) continue;
                 var c = hit[0], left = (c.x0 + c.x1) / 2 < size.x / 2, top = (c.y0 + c.y1) / 2 < size.y / 2;
                 var across = pad.slice(), down = pad.slice();
                 if (left) across[0] = Math.max(pad[0], c.x1 + MARGIN); else across[2] = Math.max(pad[2], size.x - c.x0 + MARGIN);
                 if (top) down[1] = Math.max(pad[1], c.y1 + MARGIN); else down[3] = Math.max(pad[3], size.y - c.y0 + MARGIN);
                 if (c.x0 > size.x * 0.25 && c.x1 < size.x * 0.75) { queue.push(down); } else { queue.push(across, down); }
             }
-            return found || fallback || {pad: [PAD, PAD, PAD, PAD], n: 0};
+            return found || fallback || {view: plan(box, zoom, [PAD, PAD, PAD, PAD]), n: 0};
         }
-        function collapse() {
-            var done = false, legend = container.querySelector(".geo-legend:not(.geo-collapsed)");
-            if (legend) { legend.classList.add("geo-collapsed"); done = true; }
-            var layers = container.querySelector(".leaflet-control-layers-expanded");
-            if (layers) {
-                layers.classList.remove("leaflet-control-layers-expanded");
-                layers.addEventListener("mouseenter", function () { layers.classList.add("leaflet-control-layers-expanded"); relist(); });
-                layers.addEventListener("mouseleave", function () { layers.classList.remove("leaflet-control-layers-expanded"); });
-                var link = layers.querySelector(".leaflet-control-layers-toggle");
-                if (link) link.addEventListener("click", function () { layers.classList.add("leaflet-control-layers-expanded"); relist(); });
-                done = true;
+        function fold(layers, legend) {
+            var box = container.querySelector(".geo-legend");
+            if (box) box.classList.toggle("geo-collapsed", legend);
+            var control = container.querySelector(".leaflet-control-layers");
+            if (control) {
+                layersFolded = layers;
+                control.classList.toggle("leaflet-control-layers-expanded", !layers);
+                if (!control.geoFoldable) {
+                    control.geoFoldable = true;
+                    var open = function () {
+                        if (layersFolded) { control.classList.add("leaflet-control-layers-expanded"); relist(); }
+                    };
+                    control.addEventListener("mouseenter", open);
+                    control.addEventListener("mouseleave", function () {
+                        if (layersFolded) control.classList.remove("leaflet-control-layers-expanded");
+                    });
+                    var link = control.querySelector(".leaflet-control-layers-toggle");
+                    if (link) link.addEventListener("click", open);
+                }
             }
-            return done;
         }
-        map.geoFit = function (bounds, maxZoom) {
-            var box = L.latLngBounds(bounds), zoom = maxZoom == null ? map.getMaxZoom() : maxZoom;
-            target = [bounds, maxZoom];
-            userMoved = false;
-            var size = map.getSize();
-            if (!size.x || !size.y) return;
-            if ((size.x < 480 || size.y < 320) && collapse()) rects();
-            var pick = best(box, zoom);
-            if (pick.n && collapse()) pick = best(box, zoom);
-            place(box, zoom, pick.pad);
-        };
         function relist() {
             // The layer control sized its list for the container it had when it was drawn (Leaflet's expand()).
             var control = container.querySelector(".leaflet-control-layers-expanded");
@@ -946,6 +943,27 @@ class FitView(MacroElement):
                 list.classList.remove("leaflet-control-layers-scrollbar");
             }
         }
+        map.geoFit = function (bounds, maxZoom) {
+            var box = L.latLngBounds(bounds), zoom = maxZoom == null ? map.getMaxZoom() : maxZoom;
+            target = [bounds, maxZoom];
+            userMoved = false;
+            var size = map.getSize();
+            if (!size.x || !size.y) return;
+            var small = size.x < 480 || size.y < 320, choices = small ? [[true, true]] : [[false, false], [true, false], [true, true]];
+            var pick = null, folded = null;
+            for (var i = 0; i < choices.length; i++) {
+                fold(choices[i][0], choices[i][1]);
+                relist();
+                var p = best(box, zoom);
+                // Fewer places under controls first; then a closer view; the legend stays open unless it must fold.
+                var better = !pick || p.n < pick.n || (p.n === pick.n && !choices[i][1] && p.view.zoom > pick.view.zoom);
+                if (better) { pick = p; folded = choices[i]; }
+                if (!pick.n && i >= 1) break;
+            }
+            fold(folded[0], folded[1]);
+            relist();
+            map.setView(pick.view.center, pick.view.zoom, {animate: false});
+        };
         function refit() {
             var w = container.clientWidth, h = container.clientHeight;
             if (!w || !h || w + "x" + h === lastSize) return;
