@@ -30,7 +30,7 @@ WRITES = {
     NAMES[0]: ["01-blinken-map.html"],
     NAMES[1]: ["route.geojson", "02-places.geojson", "02-mentions.csv", "02-middle-corridor.html"],
     NAMES[2]: ["03-corpus-map.html"],
-    NAMES[3]: [],
+    NAMES[3]: ["04-house-list.csv"],
 }
 _EXECUTED: dict = {}
 
@@ -110,6 +110,15 @@ def test_03_small_corpus():
     # "Georgia" is the country in the Caucasus stories and the US state in the storm story.
     assert "admin1" in text and "GE" in text
     assert (OUT / "03-corpus-map.html").is_file()
+
+
+@pytest.mark.slow
+def test_04_explain_and_correct():
+    text = _text(_execute(NAMES[3]))
+    assert "override: the house list reads 'Lachin' as corridor:lachin" in text
+    assert "user:corridor:0" in text
+    assert (OUT / "04-house-list.csv").read_text(encoding="utf-8").splitlines()[:2] == [
+        "name,place_id", "Lachin,corridor:lachin"]
 
 
 # -- what a reader sees: the executed notebooks as HTML, in a real browser -------------------------
