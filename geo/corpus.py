@@ -940,7 +940,10 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
         else pd.Series(dtype="int64")
     gaz = gazetteer if hasattr(gazetteer, "layer") else load_gazetteer(gazetteer)
 
-    m = folium.Map(location=[25, 10], zoom_start=2, tiles=tiles, control_scale=True, min_zoom=1)
+    from geo.maps import FitView, PlacesMap
+
+    # A PlacesMap shows offline in a notebook too; FitView opens it on the places once its frame has a size.
+    m = PlacesMap(location=[25, 10], zoom_start=2, tiles=tiles, control_scale=True, min_zoom=1)
     if tiles is None:
         m.get_root().header.add_child(_css(".leaflet-container{background:#d4e6f4 !important;}"))
     if title:
@@ -975,7 +978,8 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
     shown = countries[countries["mentions"] > 0]
     if len(shown):
         b = shown.total_bounds
-        m.fit_bounds([[max(-60.0, b[1]), b[0]], [min(80.0, b[3]), b[2]]])
+        anchors = [(p.y, p.x, r) for p, r in zip(top_places.geometry, top_places["radius"], strict=True)]
+        m.add_child(FitView(((max(-60.0, b[1]), b[0]), (min(80.0, b[3]), b[2])), max_zoom=9, anchors=anchors))
     return m
 
 

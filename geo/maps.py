@@ -852,7 +852,7 @@ class FitView(MacroElement):
 
         function rects() {
             var c = container.getBoundingClientRect(), out = [];
-            var els = container.querySelectorAll(".leaflet-control, .geo-title, .geo-map-title");
+            var els = container.querySelectorAll(".leaflet-control, .geo-title, .geo-map-title, .geo-legend");
             for (var i = 0; i < els.length; i++) {
                 var r = els[i].getBoundingClientRect();
                 if (r.width > 0 && r.height > 0) {

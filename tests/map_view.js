@@ -18,13 +18,14 @@ out.view = [[view.getSouth(), view.getWest()], [view.getNorth(), view.getEast()]
 // Boxes that draw over the map but let the mouse through are made hit-testable while we look.
 const overlays = [...document.querySelectorAll(".geo-title, .geo-map-title, .geo-notice")];
 overlays.forEach(e => e.style.pointerEvents = "auto");
-const controlOf = el => el && el.closest && el.closest(".leaflet-control, .geo-title, .geo-map-title, .geo-notice");
+const controlOf = el => el && el.closest && el.closest(".leaflet-control, .geo-title, .geo-map-title, .geo-notice, .geo-legend");
 const places = [];
 const seen = new Set();
 function walk(layer) {
     if (seen.has(layer)) return; seen.add(layer);
     if (layer instanceof L.LayerGroup) { layer.eachLayer(walk); return; }
     if (!layer.feature || (layer.options || {}).pane === "geo-basemap" || !layer._path) return;
+    if (layer.feature.properties.mentions === 0) return;  // an aggregate map's unmentioned country
     places.push(layer);
 }
 map.eachLayer(walk);
