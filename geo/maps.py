@@ -1090,16 +1090,21 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     place's real shape from ``gazetteer`` (default: the bundled one) and circles sized by
     mentions across the corpus; or a GeoDataFrame shaped like ``doc.places`` (a plain one
     with name/kind/geometry works; other columns get defaults); or gazetteer places, one
-    or a list (``gaz.lookup("Lachin")``). The input is never modified. Each kind becomes one ``folium.GeoJson`` layer: areas
+    or a list (``gaz.lookup("Lachin")``). The input is never modified.
+
+    Each kind becomes one ``folium.GeoJson`` layer: areas
     (countries, regions, admin units, disputed areas, hatched and dashed) as polygons with a
     hover highlight, corridors as lines, cities and other points as circles sized by how
     often they are mentioned. Popups list the name, kind, country, a few other names, the
     number of mentions and every sentence naming the place with the mention marked; all
-    text is HTML-escaped. The map opens on :func:`focus_bounds`.
+    text is HTML-escaped. The map opens on :func:`focus_bounds`, whenever its frame gets its
+    size, with no place under a control (see :class:`FitView`).
 
     ``tiles=None`` draws the bundled country polygons as an offline basemap; a provider
     name such as ``"OpenStreetMap"`` adds web tiles as a switchable base layer (the page
-    then loads tiles from the network). ``m`` draws onto an existing map. Style options:
+    then loads tiles from the network). ``m`` draws onto an existing map: a kind drawn again
+    stays one layer (one legend row, one layer-control entry), and a place already on the map
+    (same gazetteer id) is not drawn twice. Style options:
     ``colors`` (kind -> colour), ``fill_opacity``, ``weight``, ``radius`` (circle size of a
     place mentioned once), ``width``, ``height``, ``max_zoom``.
 

@@ -74,9 +74,10 @@ MAP_VIEW_JS = (Path(__file__).resolve().parent / "map_view.js").read_text(encodi
 def view_problems(view: dict) -> list[str]:
     """What is wrong with one map's view (from ``map_view.js``), as sentences; empty: nothing.
 
-    The view must show at least two of the places (one if there is one), no place in view
-    may lie under a control (a circle's centre, or all of a shape's part in view), and the
-    layer control and the legend must list each layer once.
+    The view must show at least two of the places (one if there is one) and every place
+    the legend does not name as "farther away"; no place in view may lie under a control (a
+    circle's centre, or all of a shape's part in view); the layer control and the legend
+    must list each layer once.
     """
     if view.get("error"):
         return [view["error"]]
@@ -91,6 +92,11 @@ def view_problems(view: dict) -> list[str]:
     for p in places:
         if p["underControl"]:
             problems.append(f"{p['name']} lies under a control ({p['by']})")
+    note = view.get("fartherAway", "")
+    missing = [p["name"] for p in places if not p["seen"] and not p["underControl"] and p["name"] not in note]
+    more = re.search(r"and (\d+) more", note)
+    if len(missing) > (int(more.group(1)) if more else 0):
+        problems.append(f"not in the opening view, and not named as farther away: {missing}")
     for what, names in (("layer control", view["layerNames"]), ("legend", view["legendRows"])):
         bare = [re.sub(r"\s*\(\d+\)$", "", n) for n in names]
         twice = sorted({n for n in bare if bare.count(n) > 1})

@@ -72,4 +72,7 @@ out.places = places.map(layer => {
 overlays.forEach(e => e.style.pointerEvents = "");
 out.layerNames = [...document.querySelectorAll(".leaflet-control-layers-list label")].map(e => e.textContent.trim());
 out.legendRows = [...document.querySelectorAll(".geo-legend-row")].map(e => e.textContent.trim());
+// The legend names the places it leaves out of the opening view ("Also mentioned, farther away: ...").
+const note = [...document.querySelectorAll(".geo-legend-note")].find(e => e.textContent.includes("farther away"));
+out.fartherAway = note ? note.textContent : "";
 return out;
