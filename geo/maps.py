@@ -836,8 +836,10 @@ class FitView(MacroElement):
     controls: if the anchor point of a place in view would lie under the legend, the layer
     control, the title or the zoom buttons, it tries more room on that side, and keeps the
     closest zoom that clears them all. It collapses the layer control when that gives a
-    closer view, and the legend too when nothing else clears the places or the map is small
-    (under 480 x 320 pixels); a click on the legend's title opens it again.
+    closer view. It folds the legend too when nothing else clears the places, when that gives
+    a closer view on a map narrower than 900 or lower than 400 pixels (a JupyterLab or VS Code
+    notebook) or a view two zoom levels closer on a larger one, and always on a map under
+    480 x 320 pixels; a click on the legend's title opens it again.
     ``map.geoFit(bounds, maxZoom)`` is the same fit, for the legend's buttons.
     """
 
@@ -949,16 +951,18 @@ class FitView(MacroElement):
             userMoved = false;
             var size = map.getSize();
             if (!size.x || !size.y) return;
-            var small = size.x < 480 || size.y < 320, choices = small ? [[true, true]] : [[false, false], [true, false], [true, true]];
+            var small = size.x < 480 || size.y < 320, compact = size.x < 900 || size.y < 400;
+            var choices = small ? [[true, true]] : [[false, false], [true, false], [true, true]];
             var pick = null, folded = null;
             for (var i = 0; i < choices.length; i++) {
                 fold(choices[i][0], choices[i][1]);
                 relist();
                 var p = best(box, zoom);
-                // Fewer places under controls first; then a closer view; the legend stays open unless it must fold.
-                var better = !pick || p.n < pick.n || (p.n === pick.n && !choices[i][1] && p.view.zoom > pick.view.zoom);
+                // Fewer places under controls first, then a closer view; on a wide map the legend folds only
+                // for a view at least two zoom levels (four times) closer.
+                var gain = choices[i][1] && !(folded && folded[1]) && !compact ? 2 : 1;
+                var better = !pick || p.n < pick.n || (p.n === pick.n && p.view.zoom >= pick.view.zoom + gain);
                 if (better) { pick = p; folded = choices[i]; }
-                if (!pick.n && i >= 1) break;
             }
             fold(folded[0], folded[1]);
             relist();

@@ -282,6 +282,13 @@ def test_no_place_opens_under_a_control(browser, tmp_path, size):
     view = _frame_view(browser, page)
     assert browser.view_problems(view) == [], view
     assert _in_view(view, "Ankara", "Baku", "Batumi")
-    collapsed = browser.execute_script(
-        "const f = document.querySelector('iframe').contentDocument; return f && f.querySelector('.geo-collapsed')")
-    assert collapsed is None or width < 480  # (the frame is sandboxed: contentDocument is null)
+    browser.switch_to.frame(browser.find_element("css selector", "iframe"))
+    try:
+        folded = browser.execute_script("return [!!document.querySelector('.geo-legend.geo-collapsed'), "
+                                        "!document.querySelector('.leaflet-control-layers-expanded')]")
+        if folded[0]:  # a click on the legend's title opens it again
+            browser.find_element("css selector", ".geo-legend-title").click()
+            assert browser.execute_script("return !document.querySelector('.geo-legend.geo-collapsed')")
+    finally:
+        browser.switch_to.default_content()
+    assert folded == ([True, True] if width < 480 else [False, False] if width > 900 else folded)
