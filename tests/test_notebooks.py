@@ -177,3 +177,94 @@ def test_every_map_opens_on_the_story(browser, name, tmp_path):
     problems = {k + 1: browser.view_problems(v) for k, v in enumerate(views)}
     assert not any(problems.values()), problems
     assert browser.console_errors() == []
+
+
+# -- the same notebooks in JupyterLab, where the map's frame is laid out by the notebook panel --------
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """A JupyterLab server on a free port, serving a folder of executed notebooks; yields (url, folder).
+
+    Its configuration, data (the notebook signatures that make outputs trusted) and runtime
+    folders are temporary, so the reader's own Jupyter setup is neither used nor changed.
+    """
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    pytest.importorskip("jupyterlab")
+    base = tmp_path_factory.mktemp("jupyterlab")
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(base / "config"), JUPYTER_DATA_DIR=str(base / "data"),
+               JUPYTER_RUNTIME_DIR=str(base / "runtime"), JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"))
+    root = base / "notebooks"
+    root.mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
+         "--ServerApp.allow_root=True", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
+         "jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=2).close()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    pytest.fail("JupyterLab did not start")
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}", root, env
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _lab_frames(driver) -> list:
+    """The map frames in the notebook JupyterLab shows."""
+    return driver.find_elements("css selector", ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output iframe")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_every_map_opens_on_the_story_in_jupyterlab(browser, jupyterlab):
+    from nbformat.sign import NotebookNotary
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, root, env = jupyterlab
+    notary = NotebookNotary(data_dir=env["JUPYTER_DATA_DIR"])
+    problems = {}
+    for name in NAMES:
+        nb = _execute(name)
+        notary.sign(nb)  # outputs the reader made are trusted: JupyterLab shows their HTML as it is
+        nbformat.write(nb, root / name)
+        expected = sum(1 for c in nb.cells for o in c.get("outputs", [])
+                       if "srcdoc=" in str(o.get("data", {}).get("text/html", "")))
+        browser.get(f"{url}/lab/tree/{name}?reset")
+        WebDriverWait(browser.driver, 60).until(lambda d, n=expected: len(_lab_frames(d)) >= n,
+                                                f"{name}: JupyterLab shows fewer than {expected} maps")
+        for k in range(expected):
+            frame = _lab_frames(browser.driver)[k]
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", frame)
+            browser.switch_to.frame(frame)
+            try:
+                WebDriverWait(browser.driver, 15).until(lambda d: d.execute_script(
+                    "return typeof L !== 'undefined' && document.readyState === 'complete'"
+                    " && document.querySelector('.leaflet-container') !== null"
+                    " && document.querySelector('.leaflet-container').clientWidth > 0"))
+                browser.execute_script("return new Promise(r => setTimeout(r, 300))")
+                found = browser.view_problems(browser.map_view())
+            finally:
+                browser.switch_to.default_content()
+            if found:
+                problems[f"{name} map {k + 1}"] = found
+    assert not problems, problems
