@@ -762,7 +762,7 @@ class Legend(MacroElement):
             L.DomEvent.disableScrollPropagation(div);
             var showAll = div.querySelector(".geo-show-all"), back = div.querySelector(".geo-show-focus");
             function fit(bounds, maxZoom) {
-                if (map.geoFit) { map.geoFit(bounds, maxZoom); }
+                if (map.geoFit) { map.geoFit(bounds, maxZoom, true); }
                 else { map.fitBounds(bounds, {padding: [30, 30], maxZoom: maxZoom == null ? undefined : maxZoom}); }
             }
             if (showAll) { showAll.onclick = function () { fit(all, null); }; }
@@ -840,7 +840,8 @@ class FitView(MacroElement):
     a closer view on a map narrower than 900 or lower than 400 pixels (a JupyterLab or VS Code
     notebook) or a view two zoom levels closer on a larger one, and always on a map under
     480 x 320 pixels; a click on the legend's title opens it again.
-    ``map.geoFit(bounds, maxZoom)`` is the same fit, for the legend's buttons.
+    ``map.geoFit(bounds, maxZoom, keepLegend)`` is the same fit, for the legend's buttons
+    (which keep the legend open).
     """
 
     _template = Template("""
@@ -945,7 +946,7 @@ class FitView(MacroElement):
                 list.classList.remove("leaflet-control-layers-scrollbar");
             }
         }
-        map.geoFit = function (bounds, maxZoom) {
+        map.geoFit = function (bounds, maxZoom, keepLegend) {
             var box = L.latLngBounds(bounds), zoom = maxZoom == null ? map.getMaxZoom() : maxZoom;
             target = [bounds, maxZoom];
             userMoved = false;
@@ -953,6 +954,9 @@ class FitView(MacroElement):
             if (!size.x || !size.y) return;
             var small = size.x < 480 || size.y < 320, compact = size.x < 900 || size.y < 400;
             var choices = small ? [[true, true]] : [[false, false], [true, false], [true, true]];
+            if (keepLegend) {  // the reader is using the legend's buttons: it stays open
+                choices = small ? [[true, false]] : [[false, false], [true, false]];
+            }
             var pick = null, folded = null;
             for (var i = 0; i < choices.length; i++) {
                 fold(choices[i][0], choices[i][1]);

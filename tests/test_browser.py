@@ -292,3 +292,25 @@ def test_no_place_opens_under_a_control(browser, tmp_path, size):
     finally:
         browser.switch_to.default_content()
     assert folded == ([True, True] if width < 480 else [False, False] if width > 900 else folded)
+
+
+def test_show_all_on_a_notebook_sized_map_keeps_the_legend_open(browser, example_map, tmp_path):
+    page = tmp_path / "compact.html"
+    page.write_text(FRAME_PAGE.format(style="width:700px", frame=example_map._repr_html_()), encoding="utf-8")
+    browser.open_html(page)
+    _frame_view(browser, page)
+    browser.switch_to.frame(browser.find_element("css selector", "iframe"))
+    try:
+        if browser.execute_script("return !!document.querySelector('.geo-legend.geo-collapsed')"):
+            browser.find_element("css selector", ".geo-legend-title").click()
+        browser.find_element("css selector", ".geo-show-all").click()
+        browser.execute_script("return new Promise(r => setTimeout(r, 200))")
+        view = browser.map_view()
+        still_open = browser.execute_script("return !document.querySelector('.geo-legend.geo-collapsed')")
+        browser.find_element("css selector", ".geo-show-focus").click()
+        back = browser.map_view()
+    finally:
+        browser.switch_to.default_content()
+    assert still_open
+    assert _in_view(view, "Washington", "Baku")
+    assert _in_view(back, "Yerevan", "Baku") and not _in_view(back, "Washington")
