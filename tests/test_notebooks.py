@@ -95,6 +95,7 @@ def test_01_example_article():
 def test_02_map_your_own_text():
     text = _text(_execute(NAMES[1]))
     assert "Middle Corridor" in text
+    assert "Georgia's government said on Monday" in _source_cells(_execute(NAMES[1]))[1]  # the hidden check ran
     places = json.loads((OUT / "02-places.geojson").read_text(encoding="utf-8"))
     by_name = {f["properties"]["name"]: f for f in places["features"]}
     assert by_name["Middle Corridor"]["geometry"]["type"] == "LineString"
