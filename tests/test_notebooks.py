@@ -122,6 +122,15 @@ def test_04_explain_and_correct():
         "name,place_id", "Lachin,corridor:lachin"]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_no_cell_shows_a_warning_or_an_error(name):
+    # A tutorial shows what the package does, not a DeprecationWarning or a traceback.
+    shown = [(k, out.get("text", "")[:300]) for k, cell in enumerate(_execute(name).cells)
+             for out in cell.get("outputs", []) if out.get("name") == "stderr" or out.get("output_type") == "error"]
+    assert shown == []
+
+
 # -- what a reader sees: the executed notebooks as HTML, in a real browser -------------------------
 
 
