@@ -952,6 +952,10 @@ class FitView(MacroElement):
             userMoved = false;
             var size = map.getSize();
             if (!size.x || !size.y) return;
+            if (typeof map._getBoundsCenterZoom !== "function") {  // (Leaflet 1.x has it; plain fit otherwise)
+                map.fitBounds(box, {padding: [PAD, PAD], maxZoom: zoom, animate: false});
+                return;
+            }
             var small = size.x < 480 || size.y < 320, compact = size.x < 900 || size.y < 400;
             var choices = small ? [[true, true]] : [[false, false], [true, false], [true, true]];
             if (keepLegend) {  // the reader is using the legend's buttons: it stays open
