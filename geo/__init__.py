@@ -17,7 +17,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from geo.errors import ConfigurationError, GazetteerError, GeoError, InputError, OfflineAssetError
+from geo.errors import (
+    ConfigurationError,
+    GazetteerError,
+    GeoError,
+    InputError,
+    OfflineAssetError,
+    UnknownPlaceError,
+)
 
 __version__ = "0.1.0"
 
@@ -32,10 +39,13 @@ __all__ = [
     "Mention",
     "OfflineAssetError",
     "Place",
+    "UnknownPlaceError",
+    "aggregate_map",
     "explain",
     "geoparse",
     "geoparse_corpus",
     "load_gazetteer",
+    "load_overrides",
     "map_places",
     "save_map",
 ]
@@ -48,18 +58,20 @@ _LAZY = {
     "Mention": "geo.resolve",
     "explain": "geo.resolve",
     "geoparse": "geo.resolve",
+    "load_overrides": "geo.resolve",
     "map_places": "geo.maps",
     "save_map": "geo.maps",
     "geoparse_corpus": "geo.corpus",
     "InputWarning": "geo.io.read",
+    "aggregate_map": "geo.corpus",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from geo.corpus import geoparse_corpus
+    from geo.corpus import aggregate_map, geoparse_corpus
     from geo.gazetteer import Gazetteer, Place, load_gazetteer
     from geo.io.read import InputWarning
     from geo.maps import map_places, save_map
-    from geo.resolve import Document, Mention, explain, geoparse
+    from geo.resolve import Document, Mention, explain, geoparse, load_overrides
 
 
 def __getattr__(name: str):

@@ -270,7 +270,7 @@ def _warm(shapes: str | None = None) -> None:
 
 
 def _parse_doc(doc_id: str, text: Any, error: str | None, on_error: str,
-               shapes: str | None = None) -> tuple[list[tuple], str | None]:
+               shapes: str | None = None, overrides: dict[str, str] | None = None) -> tuple[list[tuple], str | None]:
     from geo.resolve import geoparse
 
     if error is None and not isinstance(text, str):
@@ -280,7 +280,7 @@ def _parse_doc(doc_id: str, text: Any, error: str | None, on_error: str,
             raise InputError(f"document {doc_id}: {error}")
         return [], error
     try:
-        doc = geoparse(text, gazetteer=_gazetteer(shapes))
+        doc = geoparse(text, gazetteer=_gazetteer(shapes), overrides=overrides)
     except Exception as e:  # any failure of one document is that document's, reported by the caller
         if on_error == "raise":
             raise
@@ -318,7 +318,8 @@ class _Part:
     notes: list[str] = field(default_factory=list)  # warnings of reading, e.g. "a.txt is not UTF-8: ..."
 
 
-def _parse_partition(units: list[Unit], on_error: str = "skip", shapes: str | None = None) -> _Part:
+def _parse_partition(units: list[Unit], on_error: str = "skip", shapes: str | None = None,
+                     overrides: dict[str, str] | None = None) -> _Part:
     """Geoparse the documents of one partition (runs on a worker)."""
     rows: list[tuple] = []
     skipped: list[tuple[str, str]] = []
@@ -326,7 +327,7 @@ def _parse_partition(units: list[Unit], on_error: str = "skip", shapes: str | No
     n = 0
     for doc_id, text, error in _read_units(units, notes):
         n += 1
-        r, err = _parse_doc(doc_id, text, error, on_error, shapes)
+        r, err = _parse_doc(doc_id, text, error, on_error, shapes, overrides)
         if err is not None:
             skipped.append((doc_id, err))
         rows += r
@@ -410,10 +411,19 @@ def _shapes(shapes: str | os.PathLike | None) -> str | None:
     return str(p)
 
 
+def _overrides(overrides: Mapping[str, str] | None, shapes: str | os.PathLike | None) -> dict[str, str] | None:
+    """``overrides`` checked against the gazetteer here, before any worker starts."""
+    if not overrides:
+        return None
+    from geo.resolve import check_overrides
+
+    return check_overrides(overrides, _gazetteer(None if shapes is None else str(shapes)))
+
+
 def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on_error: str,
          paths_only: bool = False, blocksize: int | None = None,
          on_skip: Callable[[str, str], None] | None = None, shapes: str | None = None,
-         read: Read = _DEFAULT_READ) -> Iterator[_Part]:
+         read: Read = _DEFAULT_READ, overrides: dict[str, str] | None = None) -> Iterator[_Part]:
     """The partitions' results, in input order, as they complete."""
     if on_error not in ("skip", "raise"):
         raise InputError(f"on_error must be 'skip' or 'raise', not {on_error!r}")
@@ -428,7 +438,7 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
         bar = tqdm(total=len(parts), unit="part", disable=not progress, file=sys.stderr)
         docs = 0
         for p in parts:
-            r = _parse_partition(p, on_error, shapes)
+            r = _parse_partition(p, on_error, shapes, overrides)
             docs += r.documents
             _report(r, on_skip, bar, docs)
             yield r
@@ -446,7 +456,8 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
             raise GeoError(f"the Dask workers cannot load geo's gazetteer: {type(e).__name__}: {e}") from e
         from distributed import KilledWorker, as_completed
 
-        futures = client.map(_parse_partition, parts, on_error=on_error, shapes=shapes, pure=False, key=[
+        futures = client.map(_parse_partition, parts, on_error=on_error, shapes=shapes, overrides=overrides,
+                             pure=False, key=[
             f"geo-partition-{i}-{os.getpid()}-{time.monotonic_ns()}" for i in range(len(parts))])
         index = {f.key: i for i, f in enumerate(futures)}
         pending: dict[int, _Part] = {}
@@ -578,7 +589,8 @@ def summarise_places(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int | None = None,
                     progress: bool = False, on_error: str = "skip", blocksize: int | None = None,
                     shapes: str | os.PathLike | None = None, max_bytes: int | str | None = None,
-                    encoding: str | None = None) -> gpd.GeoDataFrame:
+                    encoding: str | None = None,
+                    overrides: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
     """Geoparse a corpus in parallel: one row per mention, in EPSG:4326.
 
     ``paths_or_texts`` is a folder, glob, file or text, or a list of them; a ``dict`` of
@@ -601,6 +613,7 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
     are skipped with a warning and listed in ``gdf.attrs["skipped"]`` as ``(doc_id, reason)``;
     ``gdf.attrs["documents"]`` counts the documents read. ``on_error="raise"`` stops at the first.
     ``shapes`` is a gazetteer folder to use instead of the bundled one (``geo --shapes``).
+    ``overrides`` is ``geo.geoparse``'s house list of readings, ``{name: place id}``.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True):
@@ -614,7 +627,8 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
 
     frames, skipped, docs = [], [], 0
     for r in _run(paths_or_texts, scheduler=scheduler, workers=workers, progress=progress, on_error=on_error,
-                  blocksize=blocksize, shapes=_shapes(shapes), read=(max_bytes, encoding)):
+                  blocksize=blocksize, shapes=_shapes(shapes), read=(max_bytes, encoding),
+                  overrides=_overrides(overrides, shapes)):
         frames.append(r.mentions)
         skipped += r.skipped
         docs += r.documents
@@ -781,7 +795,8 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
                  on_skip: Callable[[str, str], None] | None = None,
                  on_warning: Callable[[str], None] | None = None, blocksize: int | None = None,
                  shapes: str | os.PathLike | None = None, max_bytes: int | str | None = None,
-                 encoding: str | None = None) -> CorpusRun:
+                 encoding: str | None = None,
+                 overrides: Mapping[str, str] | None = None) -> CorpusRun:
     """Geoparse a corpus into GeoParquet files, streaming: memory holds partitions, not the corpus.
 
     ``output`` gets one row per mention; ``places`` (default ``<stem>.places.parquet``) one
@@ -834,7 +849,8 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
         summaries = []
         try:
             for r in _run(units, scheduler=scheduler, workers=workers, progress=progress, on_error="skip",
-                          paths_only=False, blocksize=blocksize, on_skip=on_skip, shapes=shapes):
+                          paths_only=False, blocksize=blocksize, on_skip=on_skip, shapes=shapes,
+                          overrides=_overrides(overrides, shapes)):
                 sink.write(r.mentions)
                 summaries.append(_summary_frame(r.mentions))
                 run.documents += r.documents
@@ -969,6 +985,7 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
         else pd.Series(dtype="int64")
     gaz = gazetteer if hasattr(gazetteer, "layer") else load_gazetteer(gazetteer)
 
+    # A PlacesMap shows offline in a notebook too; FitView opens it on the places once its frame has a size.
     m = PlacesMap(location=[25, 10], zoom_start=2, tiles=None, control_scale=True, min_zoom=1)
     if tiles is None:
         m.get_root().header.add_child(LiteralElement("<style>.leaflet-container{background:#d4e6f4 !important;}"
@@ -1007,7 +1024,8 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
     shown = countries[countries["mentions"] > 0]
     if len(shown):
         b = shown.total_bounds
-        m.add_child(FitView(((max(-60.0, b[1]), b[0]), (min(80.0, b[3]), b[2])), max_zoom=9))
+        anchors = [(p.y, p.x, r) for p, r in zip(top_places.geometry, top_places["radius"], strict=True)]
+        m.add_child(FitView(((max(-60.0, b[1]), b[0]), (min(80.0, b[3]), b[2])), max_zoom=9, anchors=anchors))
     return m
 
 
@@ -1043,10 +1061,14 @@ def _save_map(m: folium.Map, path: Path) -> Path:
               help="Skip larger files and JSONL lines [default: 10MB; e.g. 50MB, 2GiB; 0: no limit].")
 @click.option("--encoding", metavar="CODEC", default=None,
               help="Decode the files with this codec [default: UTF-8, else Windows-1252 or Latin-1 with a warning].")
+@click.option("--overrides", "overrides_file", metavar="FILE", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="A house list of readings, a CSV file with columns name,place_id (e.g. Georgia,country:GE).")
 @click.pass_context
 def corpus_command(ctx: click.Context, paths: tuple[str, ...], output: Path, places_out: Path | None,
                    map_out: Path | None, top: int, scheduler: str | None, workers: int | None, blocksize: int | None,
-                   progress: bool | None, max_bytes: str | None, encoding: str | None) -> None:
+                   progress: bool | None, max_bytes: str | None, encoding: str | None,
+                   overrides_file: Path | None = None) -> None:
     """Geoparse a corpus in parallel: folders, globs, .txt/.md/.html files or JSONL (id, text).
 
     Writes one row per mention to OUTPUT and one row per place to <stem>.places.parquet
@@ -1064,6 +1086,11 @@ def corpus_command(ctx: click.Context, paths: tuple[str, ...], output: Path, pla
     if progress is None:
         progress = sys.stderr.isatty() and not quiet
     shapes = group.get("shapes")
+    overrides = None
+    if overrides_file is not None:
+        from geo.resolve import load_overrides
+
+        overrides = load_overrides(overrides_file)
     # A missing path or a bad --max-bytes/--encoding fails here, before a cluster starts.
     units = _expand(list(paths), paths_only=True, read=(max_bytes, encoding))
     skipped: list[str] = []
@@ -1078,7 +1105,7 @@ def corpus_command(ctx: click.Context, paths: tuple[str, ...], output: Path, pla
 
     run = write_corpus(_Units(units), output, places=places_out, scheduler=scheduler, workers=workers,
                        progress=progress, on_skip=on_skip, on_warning=on_warning, blocksize=blocksize,
-                       shapes=shapes)
+                       shapes=shapes, overrides=overrides)
     click.echo(f"geo: {run.documents} documents, {run.mentions} mentions of {run.places} places in "
                f"{run.seconds:.1f} s ({run.docs_per_second:.0f} docs/s)", err=True)
     written = [run.outputs["mentions"], run.outputs["places"]]

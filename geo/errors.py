@@ -4,7 +4,7 @@
 True
 """
 
-__all__ = ["ConfigurationError", "GazetteerError", "GeoError", "InputError", "OfflineAssetError"]
+__all__ = ["ConfigurationError", "GazetteerError", "GeoError", "InputError", "OfflineAssetError", "UnknownPlaceError"]
 
 
 class GeoError(Exception):
@@ -21,6 +21,10 @@ class GazetteerError(GeoError, OSError):
 
 class InputError(GeoError, ValueError):
     """The input text or file cannot be used; the message says why."""
+
+
+class UnknownPlaceError(InputError, LookupError):
+    """A place id (in an override, say) that the gazetteer does not have; the message names it."""
 
 
 class OfflineAssetError(GeoError, ValueError):

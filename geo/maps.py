@@ -242,10 +242,70 @@ class MentionsLegend(LiteralMacroElement):
 # Input
 
 
-def _places_frame(data: Any) -> tuple[gpd.GeoDataFrame, Any]:
+def _is_corpus_table(data: Any) -> bool:
+    """A table of ``geoparse_corpus`` (one row per mention) or of ``summarise_places`` / ``geo corpus``."""
+    cols = set(getattr(data, "columns", ()))
+    return "place_id" in cols and ("doc_id" in cols or {"mentions", "documents"} <= cols)
+
+
+def _corpus_places(data: gpd.GeoDataFrame, gazetteer: Any) -> tuple[gpd.GeoDataFrame, Any]:
+    """A corpus table as places shaped like ``doc.places``: counts per place, shapes from the gazetteer.
+
+    The table's point of each place stays its anchor; a place the gazetteer does not know
+    (from a layer added elsewhere) is drawn at that point.
+    """
+    from geo.corpus import summarise_places
+    from geo.gazetteer import load_gazetteer
+
+    places = summarise_places(data) if "doc_id" in data.columns else data
+    if places.crs is not None and not places.crs.equals("EPSG:4326"):
+        places = places.to_crs(4326)
+    places = places[places["place_id"].notna()].reset_index(drop=True)
+    gaz = gazetteer if hasattr(gazetteer, "place") else load_gazetteer(gazetteer)
+    points = places.geometry.values
+    known, shapes, lats, lons = [], [], [], []
+    for pid, pt in zip(places["place_id"].tolist(), points, strict=True):
+        try:
+            place = gaz.place(str(pid))
+            shape = place.geometry
+        except KeyError:
+            place, shape = None, None
+        point = pt if pt is not None and not pt.is_empty else None
+        known.append(place)
+        shapes.append(shape if shape is not None and not shape.is_empty else point)
+        lats.append(point.y if point is not None else math.nan)
+        lons.append(point.x if point is not None else math.nan)
+    frame = gpd.GeoDataFrame({
+        "id": places["place_id"].astype(str).tolist(), "name": places["name"].tolist(),
+        "kind": places["kind"].tolist(), "country": places["country"].tolist(),
+        "mentions": places["mentions"].tolist(), "first": list(range(len(places))),
+        "lat": lats, "lon": lons, "place": known}, geometry=shapes, crs=4326)
+    return frame, gaz
+
+
+def _is_place(v: Any) -> bool:
+    """A gazetteer ``Place`` (or a value like one), not a frame whose columns happen to have those names."""
+    return not hasattr(v, "columns") and all(hasattr(v, a) for a in ("id", "name", "kind", "country", "geometry",
+                                                                       "lat", "lon"))
+
+
+def _listed_places(places: list) -> gpd.GeoDataFrame:
+    """Gazetteer places (``gaz.lookup(...)``) as a frame shaped like ``doc.places``, without mentions."""
+    return gpd.GeoDataFrame({
+        "id": [p.id for p in places], "name": [p.name for p in places], "kind": [p.kind for p in places],
+        "country": [p.country for p in places], "lat": [p.lat for p in places], "lon": [p.lon for p in places],
+        "place": list(places)}, geometry=[p.geometry for p in places], crs=4326)
+
+
+def _places_frame(data: Any, gazetteer: Any = None) -> tuple[gpd.GeoDataFrame, Any]:
     """A fresh GeoDataFrame in EPSG:4326 and the gazetteer the places came from (or None)."""
     gaz = None
-    if isinstance(data, gpd.GeoDataFrame):
+    if isinstance(data, gpd.GeoDataFrame) and _is_corpus_table(data):
+        gdf, gaz = _corpus_places(data, gazetteer)
+    elif _is_place(data) or (isinstance(data, (list, tuple)) and all(_is_place(p) for p in data)):
+        gdf = _listed_places([data] if _is_place(data) else list(data))
+        gaz = getattr(gdf["place"].iloc[0], "_gaz", None) if len(gdf) else None
+    elif isinstance(data, gpd.GeoDataFrame):
         gdf = data
     elif hasattr(type(data), "places") and hasattr(data, "mentions"):  # a geo Document (places is a property)
         gdf = data.places
@@ -253,7 +313,8 @@ def _places_frame(data: Any) -> tuple[gpd.GeoDataFrame, Any]:
     elif data is None:
         raise InputError("map_places needs a geo Document or a GeoDataFrame of places, not None")
     else:
-        raise InputError(f"map_places takes a geo Document or a GeoDataFrame, not {type(data).__name__}")
+        raise InputError(f"map_places takes a geo Document, a corpus table, gazetteer places or a GeoDataFrame, "
+                         f"not {type(data).__name__}")
     try:
         gdf.geometry  # noqa: B018 - raises if there is no active geometry column
     except AttributeError as e:
@@ -267,7 +328,7 @@ def _places_frame(data: Any) -> tuple[gpd.GeoDataFrame, Any]:
         warnings.warn(f"map_places: {int((~keep).sum())} places have no geometry and are not drawn",
                       UserWarning, stacklevel=3)
         gdf = gdf[keep]
-    return gdf.reset_index(drop=True), gaz
+    return gdf.reset_index(drop=True), gaz if gaz is not None else (gazetteer if hasattr(gazetteer, "table") else None)
 
 
 def _text(v: Any, default: str = "") -> str:
@@ -293,7 +354,7 @@ class _Place:
     """One row to draw, with every value the map needs already in plain Python."""
 
     __slots__ = ("i", "id", "name", "kind", "country", "mentions", "first", "sentences", "aliases", "lat",
-                 "lon", "geometry", "dim")
+                 "lon", "geometry", "dim", "counted", "style")
 
     def __init__(self, **kw: Any) -> None:
         for k, v in kw.items():
@@ -801,7 +862,11 @@ class Legend(LiteralMacroElement):
     <style>
     .geo-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 5px;
         box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.45 system-ui, sans-serif; max-width: 260px; }
-    .geo-legend-title { font-weight: 600; margin-bottom: 3px; }
+    .geo-legend-title { font-weight: 600; margin-bottom: 3px; cursor: pointer; user-select: none; }
+    .geo-legend-title::after { content: " \\25BE"; color: #666; font-weight: 400; }
+    .geo-legend.geo-collapsed > :not(.geo-legend-title) { display: none; }
+    .geo-legend.geo-collapsed .geo-legend-title { margin-bottom: 0; }
+    .geo-legend.geo-collapsed .geo-legend-title::after { content: " \\25B8"; }
     .geo-legend-row { display: flex; align-items: center; gap: 6px; }
     .geo-swatch { display: inline-block; width: 16px; height: 11px; box-sizing: border-box; flex: none; }
     .geo-swatch-line { display: inline-block; width: 16px; height: 0; flex: none; }
@@ -845,8 +910,16 @@ class Legend(LiteralMacroElement):
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
             var showAll = div.querySelector(".geo-show-all"), back = div.querySelector(".geo-show-focus");
-            if (showAll) { showAll.onclick = function () { map.fitBounds(all, {padding: [30, 30]}); }; }
-            if (back) { back.onclick = function () { map.fitBounds(focus, {padding: [30, 30], maxZoom: 9}); }; }
+            function fit(bounds, maxZoom) {
+                if (map.geoFit) { map.geoFit(bounds, maxZoom, true); }
+                else { map.fitBounds(bounds, {padding: [30, 30], maxZoom: maxZoom == null ? undefined : maxZoom}); }
+            }
+            if (showAll) { showAll.onclick = function () { fit(all, null); }; }
+            if (back) { back.onclick = function () { fit(focus, 9); }; }
+            var title = div.querySelector(".geo-legend-title");
+            title.setAttribute("role", "button");
+            title.setAttribute("title", "Show or hide the legend");
+            title.onclick = function () { div.classList.toggle("geo-collapsed"); };
             return div;
         };
         legend.addTo(map);
@@ -904,20 +977,186 @@ class Legend(LiteralMacroElement):
 
 
 class FitView(LiteralMacroElement):
-    """Open the map on ``bounds`` without an animation (folium's FitBounds animates the first zoom)."""
+    """Open the map on ``bounds``, and open it there again whenever its container gets a new size.
+
+    The fit waits until the container has a size (a notebook's iframe may be laid out after
+    the page's scripts ran) and runs again on every resize (``ResizeObserver``, the window's
+    ``resize`` and ``load``) until the reader moves the map. It keeps the places clear of the
+    controls: if the anchor point of a place in view would lie under the legend, the layer
+    control, the title or the zoom buttons, it tries more room on that side, and keeps the
+    closest zoom that clears them all. It collapses the layer control when that gives a
+    closer view. It folds the legend too when nothing else clears the places, when that gives
+    a closer view on a map narrower than 900 or lower than 400 pixels (a JupyterLab or VS Code
+    notebook) or a view two zoom levels closer on a larger one, and always on a map under
+    480 x 320 pixels; a click on the legend's title opens it again.
+    ``map.geoFit(bounds, maxZoom, keepLegend)`` is the same fit, for the legend's buttons
+    (which keep the legend open).
+    """
 
     _template = Template("""
     {% macro script(this, kwargs) %}
-    {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }},
-        {padding: [30, 30], maxZoom: {{ this.max_zoom|tojson }}, animate: false});
+    (function () {
+        var map = {{ this._parent.get_name() }};
+        var focus = {{ this.bounds|tojson }}, focusZoom = {{ this.max_zoom|tojson }};
+        var anchors = {{ this.anchors|tojson }};
+        var container = map.getContainer(), MARGIN = 8, PAD = 30;
+        var target = [focus, focusZoom], userMoved = false, lastSize = "", layersFolded = false;
+
+        function rects() {
+            var c = container.getBoundingClientRect(), out = [];
+            var els = container.querySelectorAll(".leaflet-control, .geo-title, .geo-map-title, .geo-legend");
+            for (var i = 0; i < els.length; i++) {
+                var r = els[i].getBoundingClientRect();
+                if (r.width > 0 && r.height > 0) {
+                    out.push({x0: r.left - c.left, y0: r.top - c.top, x1: r.right - c.left, y1: r.bottom - c.top});
+                }
+            }
+            return out;
+        }
+        function plan(box, zoom, pad) {
+            // Where fitBounds would go with this padding, without moving the map.
+            return map._getBoundsCenterZoom(box, {paddingTopLeft: [pad[0], pad[1]],
+                                                  paddingBottomRight: [pad[2], pad[3]], maxZoom: zoom});
+        }
+        function hidden(view, rs) {
+            // The controls that would cover the anchor point (and circle) of a place in that view.
+            var size = map.getSize(), origin = map.project(view.center, view.zoom).subtract(size.divideBy(2)), out = [];
+            for (var i = 0; i < anchors.length; i++) {
+                var a = anchors[i], p = map.project([a[0], a[1]], view.zoom).subtract(origin), r = a[2];
+                if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) continue;
+                for (var k = 0; k < rs.length; k++) {
+                    var c = rs[k];
+                    if (p.x + r > c.x0 && p.x - r < c.x1 && p.y + r > c.y0 && p.y - r < c.y1 && out.indexOf(c) < 0) {
+                        out.push(c);
+                    }
+                }
+            }
+            return out;
+        }
+        function best(box, zoom) {
+            // Breadth-first over paddings: each covering control gets room beside it, or above or below it.
+            var size = map.getSize(), rs = rects(), queue = [[PAD, PAD, PAD, PAD]], seen = {};
+            var found = null, fallback = null, tries = 0;
+            while (queue.length && tries < 32) {
+                var pad = queue.shift(), key = pad.join(",");
+                if (seen[key]) continue;
+                seen[key] = true;
+                if (pad[0] + pad[2] > size.x - 40 || pad[1] + pad[3] > size.y - 40) continue;
+                tries += 1;
+                var view = plan(box, zoom, pad), hit = hidden(view, rs);
+                if (!hit.length) {
+                    if (!found || view.zoom > found.view.zoom) found = {view: view, n: 0};
+                    continue;
+                }
+                if (!fallback || hit.length < fallback.n || (hit.length === fallback.n && view.zoom > fallback.view.zoom)) {
+                    fallback = {view: view, n: hit.length};
+                }
+                if (found && view.zoom <= found.view.zoom) continue;
+                var c = hit[0], left = (c.x0 + c.x1) / 2 < size.x / 2, top = (c.y0 + c.y1) / 2 < size.y / 2;
+                var across = pad.slice(), down = pad.slice();
+                if (left) across[0] = Math.max(pad[0], c.x1 + MARGIN); else across[2] = Math.max(pad[2], size.x - c.x0 + MARGIN);
+                if (top) down[1] = Math.max(pad[1], c.y1 + MARGIN); else down[3] = Math.max(pad[3], size.y - c.y0 + MARGIN);
+                if (c.x0 > size.x * 0.25 && c.x1 < size.x * 0.75) { queue.push(down); } else { queue.push(across, down); }
+            }
+            return found || fallback || {view: plan(box, zoom, [PAD, PAD, PAD, PAD]), n: 0};
+        }
+        function fold(layers, legend) {
+            var box = container.querySelector(".geo-legend");
+            if (box) box.classList.toggle("geo-collapsed", legend);
+            var control = container.querySelector(".leaflet-control-layers");
+            if (control) {
+                layersFolded = layers;
+                control.classList.toggle("leaflet-control-layers-expanded", !layers);
+                if (!control.geoFoldable) {
+                    control.geoFoldable = true;
+                    var open = function () {
+                        if (layersFolded) { control.classList.add("leaflet-control-layers-expanded"); relist(); }
+                    };
+                    control.addEventListener("mouseenter", open);
+                    control.addEventListener("mouseleave", function () {
+                        if (layersFolded) control.classList.remove("leaflet-control-layers-expanded");
+                    });
+                    var link = control.querySelector(".leaflet-control-layers-toggle");
+                    if (link) link.addEventListener("click", open);
+                }
+            }
+        }
+        function relist() {
+            // The layer control sized its list for the container it had when it was drawn (Leaflet's expand()).
+            var control = container.querySelector(".leaflet-control-layers-expanded");
+            var list = control && control.querySelector(".leaflet-control-layers-list");
+            if (!list) return;
+            list.style.height = "";
+            var room = map.getSize().y - (control.offsetTop + 50);
+            if (room < list.clientHeight) {
+                list.classList.add("leaflet-control-layers-scrollbar");
+                list.style.height = room + "px";
+            } else {
+                list.classList.remove("leaflet-control-layers-scrollbar");
+            }
+        }
+        map.geoFit = function (bounds, maxZoom, keepLegend) {
+            var box = L.latLngBounds(bounds), zoom = maxZoom == null ? map.getMaxZoom() : maxZoom;
+            target = [bounds, maxZoom];
+            userMoved = false;
+            var size = map.getSize();
+            if (!size.x || !size.y) return;
+            if (typeof map._getBoundsCenterZoom !== "function") {  // (Leaflet 1.x has it; plain fit otherwise)
+                map.fitBounds(box, {padding: [PAD, PAD], maxZoom: zoom, animate: false});
+                return;
+            }
+            var small = size.x < 480 || size.y < 320, compact = size.x < 900 || size.y < 400;
+            var choices = small ? [[true, true]] : [[false, false], [true, false], [true, true]];
+            if (keepLegend) {  // the reader is using the legend's buttons: it stays open
+                choices = small ? [[true, false]] : [[false, false], [true, false]];
+            }
+            var pick = null, folded = null;
+            for (var i = 0; i < choices.length; i++) {
+                fold(choices[i][0], choices[i][1]);
+                relist();
+                var p = best(box, zoom);
+                // Fewer places under controls first, then a closer view; on a wide map the legend folds only
+                // for a view at least two zoom levels (four times) closer.
+                var gain = choices[i][1] && !(folded && folded[1]) && !compact ? 2 : 1;
+                var better = !pick || p.n < pick.n || (p.n === pick.n && p.view.zoom >= pick.view.zoom + gain);
+                if (better) { pick = p; folded = choices[i]; }
+            }
+            fold(folded[0], folded[1]);
+            relist();
+            map.setView(pick.view.center, pick.view.zoom, {animate: false});
+        };
+        function refit() {
+            var w = container.clientWidth, h = container.clientHeight;
+            if (!w || !h || w + "x" + h === lastSize) return;
+            lastSize = w + "x" + h;
+            map.invalidateSize({pan: false});
+            relist();
+            if (!userMoved) map.geoFit(target[0], target[1]);
+        }
+        function moved(e) {
+            // The reader's own pan or zoom is kept; the legend's buttons choose a view with geoFit.
+            if (!(e.target && e.target.closest && e.target.closest(".geo-legend, .leaflet-control-layers"))) {
+                userMoved = true;
+            }
+        }
+        ["mousedown", "touchstart", "wheel", "keydown", "dblclick"].forEach(function (name) {
+            container.addEventListener(name, moved, {capture: true, passive: true});
+        });
+        refit();
+        if (window.ResizeObserver) new ResizeObserver(refit).observe(container);
+        window.addEventListener("resize", refit);
+        window.addEventListener("load", function () { lastSize = ""; refit(); });
+    })();
     {% endmacro %}
     """)
 
-    def __init__(self, bounds: Bounds, *, max_zoom: int = 9) -> None:
+    def __init__(self, bounds: Bounds, *, max_zoom: int = 9, anchors: Iterable[Any] = ()) -> None:
         super().__init__()
         self._name = "FitView"
         self.bounds = [list(bounds[0]), list(bounds[1])]
         self.max_zoom = int(max_zoom)
+        #: ``[lat, lon, radius in pixels]`` of each place: points the fit keeps clear of the controls.
+        self.anchors = [[round(float(a), 5), round(float(b), 5), float(r)] for a, b, r in anchors]
 
 
 class PlacesMap(folium.Map, LiteralMacroElement):
@@ -1003,21 +1242,30 @@ def _unique_name(m: Any, name: str) -> str:
 
 
 def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = None, m: Any = None,
-               **style: Any) -> folium.Map:
-    """Draw the places of a geoparsed story on a Folium map.
+               gazetteer: Any = None, **style: Any) -> folium.Map:
+    """Draw the places of a geoparsed story, or of a corpus, on a Folium map.
 
-    ``document_or_gdf`` is a ``geo.Document`` or a GeoDataFrame shaped like
-    ``doc.places`` (a plain one with name/kind/geometry works; other columns get defaults).
-    The input is never modified. Each kind becomes one ``folium.GeoJson`` layer: areas
+    ``document_or_gdf`` is a ``geo.Document``; a corpus table: the mentions of
+    ``geo.geoparse_corpus`` or the places of ``summarise_places`` (or the GeoParquet files
+    that ``geo corpus`` writes, read with ``geopandas.read_parquet``), drawn with each
+    place's real shape from ``gazetteer`` (default: the bundled one) and circles sized by
+    mentions across the corpus; or a GeoDataFrame shaped like ``doc.places`` (a plain one
+    with name/kind/geometry works; other columns get defaults); or gazetteer places, one
+    or a list (``gaz.lookup("Lachin")``). The input is never modified.
+
+    Each kind becomes one ``folium.GeoJson`` layer: areas
     (countries, regions, admin units, disputed areas, hatched and dashed) as polygons with a
     hover highlight, corridors as lines, cities and other points as circles sized by how
     often they are mentioned. Popups list the name, kind, country, a few other names, the
     number of mentions and every sentence naming the place with the mention marked; all
-    text is HTML-escaped. The map opens on :func:`focus_bounds`.
+    text is HTML-escaped. The map opens on :func:`focus_bounds`, whenever its frame gets its
+    size, with no place under a control (see :class:`FitView`).
 
     ``tiles=None`` draws the bundled country polygons as an offline basemap; a provider
     name such as ``"OpenStreetMap"`` adds web tiles as a switchable base layer (the page
-    then loads tiles from the network). ``m`` draws onto an existing map. Style options:
+    then loads tiles from the network). ``m`` draws onto an existing map: a kind drawn again
+    stays one layer (one legend row, one layer-control entry), and a place already on the map
+    (same gazetteer id) is not drawn twice. Style options:
     ``colors`` (kind -> colour), ``fill_opacity``, ``weight``, ``radius`` (circle size of a
     place mentioned once), ``width``, ``height``, ``max_zoom``.
 
@@ -1030,16 +1278,27 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     ...     empty = map_places(geo.geoparse(""))
     >>> [str(x.message) for x in w]
     ['map_places: no places to draw']
+    >>> corpus = geo.geoparse_corpus(["Talks in Baku.", "Baku and Armenia."], scheduler="synchronous")
+    >>> m = map_places(corpus)
+    >>> sorted(m.kind_layers), m.kind_layers["country"].data["features"][0]["geometry"]["type"]
+    (['city', 'country'], 'MultiPolygon')
+    >>> sorted(map_places(geo.load_gazetteer().lookup("Lachin"), m=m).kind_layers)
+    ['admin1', 'city', 'country']
     """
     style = _check_style(dict(style))
-    gdf, gaz = _places_frame(document_or_gdf)
+    gdf, gaz = _places_frame(document_or_gdf, gazetteer)
     rows, has_counts = _rows(gdf, gaz)
     if not rows:
         warnings.warn("map_places: no places to draw", UserWarning, stacklevel=2)
     if m is not None and not isinstance(m, folium.Map):
         raise InputError(f"m must be a folium.Map, not {type(m).__name__}")
-    # On an existing map, the view fits everything drawn on it so far.
+    # On an existing map, the view fits everything drawn on it so far. A place already drawn
+    # (same gazetteer id) is not drawn twice; a kind drawn again becomes one layer with all its places.
     drawn = (getattr(m, "_geo_rows", None) or []) if m is not None else []
+    ids = {p.id for p in drawn if not p.id.startswith("row:")}
+    rows = [p for p in rows if p.id.startswith("row:") or p.id not in ids]
+    for k, p in enumerate(rows):
+        p.i, p.counted, p.style = len(drawn) + k, has_counts, style
     all_rows = drawn + rows
     focus, everything, outside = _focus(all_rows)
     (s, w), (n, e) = focus
@@ -1080,14 +1339,15 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     legend = next((c for c in existing if isinstance(c, Legend)), None)
     if legend is None:
         legend = Legend()
-    colours = {k: c for k, (_, c) in KIND_STYLES.items()}
-    colours.update({k: v.strip() for k, v in (style.get("colors") or {}).items()})
-    known = {k for k, *_ in legend.entries}
+    colours = {k: v.strip() for k, v in (style.get("colors") or {}).items()}
+    known = {label for label, *_ in legend.entries}
     countries = _country_names(gaz)
 
+    new_kinds = {p.kind for p in rows}
     by_kind: dict[str, list[_Place]] = {}
-    for p in rows:
-        by_kind.setdefault(p.kind, []).append(p)
+    for p in all_rows:
+        if p.kind in new_kinds:
+            by_kind.setdefault(p.kind, []).append(p)
     order = list(KIND_STYLES)
 
     def draw_order(kind: str) -> tuple:
@@ -1095,26 +1355,36 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
         return (-dim, order.index(kind) if kind in order else len(order), kind)
 
     box, fine = _detail_box(focus)
-    extra = 0
+    kind_colours = getattr(m, "_geo_colours", None)
+    if kind_colours is None:
+        kind_colours = m._geo_colours = {}
     for kind in sorted(by_kind, key=draw_order):
         places = by_kind[kind]
-        colour = colours.get(kind)
+        colour = colours.get(kind) or kind_colours.get(kind) or KIND_STYLES.get(kind, (None, None))[1]
         if colour is None:
+            extra = sum(1 for k in kind_colours if k not in KIND_STYLES)
             colour = EXTRA_COLOURS[extra % len(EXTRA_COLOURS)]
-            extra += 1
+        kind_colours[kind] = colour
         hatch_id = None
         if kind in HATCHED_KINDS:
-            hatch_id = f"geo-hatch-{len(legend.hatches)}"
-            legend.hatches.append((hatch_id, colour))
+            hatch_id = next((h for h, c in legend.hatches if c == colour), None)
+            if hatch_id is None:
+                hatch_id = f"geo-hatch-{len(legend.hatches)}"
+                legend.hatches.append((hatch_id, colour))
+        old_layer = m.kind_layers.get(kind)
+        slot = None
+        if old_layer is not None:  # the kind was drawn before: one layer with its old and new places
+            slot = list(m._children).index(old_layer.get_name())
+            del m._children[old_layer.get_name()]
         features, styles, hovers = [], {}, {}
         for p in places:
             fid = f"p{p.i}"
-            st, hv = _styles(kind, colour, hatch_id, p, style)
+            st, hv = _styles(kind, colour, hatch_id, p, p.style)
             styles[fid], hovers[fid] = st, hv
             geom = _lod(p.geometry, box, fine)
             features.append({"type": "Feature", "id": fid, "geometry": json.loads(shapely.to_geojson(geom)),
                              "properties": {"tip": html.escape(p.name),
-                                            "popup": _popup_html(p, has_counts, countries)}})
+                                            "popup": _popup_html(p, p.counted, countries)}})
         dim = max(p.dim for p in places)
         pane = {0: "geo-points", 1: "geo-lines"}.get(dim, "geo-areas")
         label = html.escape(_kind_label(kind))
@@ -1130,11 +1400,13 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
             pane=pane,
         )
         m.add_child(layer)
-        key, k = kind, 2
-        while key in m.kind_layers:  # the same kind drawn again onto this map
-            key, k = f"{kind} ({k})", k + 1
-        m.kind_layers[key] = layer
-        if kind not in known:
+        if slot is not None:  # in the old layer's place: the same stacking and layer-control order
+            items = list(m._children.items())
+            items.insert(slot, items.pop())
+            m._children.clear()
+            m._children.update(items)
+        m.kind_layers[kind] = layer
+        if label not in known:
             shape = "point" if dim == 0 else "line" if dim == 1 else "area"
             legend.entries.append((label, colour, shape, hatch_id is not None))
             known.add(kind)
@@ -1156,7 +1428,9 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     m.add_child(LiteralLayerControl(position="topright", collapsed=False))
     for c in [c for c in m._children.values() if isinstance(c, (FitBounds, FitView))]:
         del m._children[c.get_name()]
-    m.add_child(FitView(focus, max_zoom=9 if all_rows else 3))
+    anchors = [(p.lat, p.lon, _radius(p.mentions, float(p.style.get("radius", 6.0))) if p.dim == 0 else 4.0)
+               for p in all_rows]
+    m.add_child(FitView(focus, max_zoom=9 if all_rows else 3, anchors=anchors))
     return m
 
 

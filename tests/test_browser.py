@@ -13,6 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from shapely.geometry import Point, Polygon
 
 import geo
+from geo import maps
 
 pytestmark = pytest.mark.browser
 
@@ -307,3 +308,115 @@ def test_every_route_is_inert_in_a_browser(browser, tmp_path):
             shown = "\n".join(seen["texts"] + seen["chrome"])
             assert "<img src=x onerror=\"window.__pwned='agg'\">" in shown and title in shown
     assert browser.console_errors() == []
+
+
+# -- the opening view in a notebook's frame: whenever it is laid out, whatever its size -------------
+
+FRAME_PAGE = """<!DOCTYPE html><html><head><meta charset='utf-8'><title>notebook</title></head><body>
+<div id='cell' style='{style}'>{frame}</div></body></html>"""
+
+
+def _frame_view(browser, page: Path) -> dict:
+    browser.switch_to.frame(browser.find_element("css selector", "iframe"))
+    try:
+        WebDriverWait(browser.driver, 5).until(lambda d: d.execute_script(
+            "return typeof L !== 'undefined' && document.readyState === 'complete'"))
+        browser.execute_script("return new Promise(r => setTimeout(r, 250))")
+        return browser.map_view()
+    finally:
+        browser.switch_to.default_content()
+
+
+def _in_view(view: dict, *names: str) -> bool:
+    seen = {p["name"] for p in view["places"] if p["seen"]}
+    return all(n in seen for n in names)
+
+
+@pytest.mark.parametrize("hidden", ["display:none", "width:0;height:0;overflow:hidden"])
+def test_view_fits_once_the_notebook_frame_gets_its_size(browser, example_map, tmp_path, hidden):
+    # JupyterLab, VS Code and nbviewer may run the map's scripts before its frame is laid out.
+    page = tmp_path / "late.html"
+    page.write_text(FRAME_PAGE.format(style=hidden, frame=example_map._repr_html_()), encoding="utf-8")
+    browser.open_html(page)
+    before = _frame_view(browser, page)
+    assert not _in_view(before, "Yerevan", "Baku")  # nothing to see yet: the frame has no size
+    browser.execute_script("document.getElementById('cell').style.cssText = 'width:900px;height:auto'")
+    after = _frame_view(browser, page)
+    assert _in_view(after, "Yerevan", "Baku", "Nagorno-Karabakh", "Lachin corridor"), after
+    assert after["zoom"] >= 5
+    assert browser.view_problems(after) == []
+    assert browser.console_errors() == []
+
+
+def test_view_fits_again_on_resize_until_the_reader_moves_the_map(browser, example_map, tmp_path):
+    page = tmp_path / "resize.html"
+    page.write_text(FRAME_PAGE.format(style="width:1000px", frame=example_map._repr_html_()), encoding="utf-8")
+    browser.open_html(page)
+    wide = _frame_view(browser, page)
+    browser.execute_script("document.getElementById('cell').style.width = '520px'")
+    narrow = _frame_view(browser, page)
+    assert _in_view(narrow, "Yerevan", "Baku") and browser.view_problems(narrow) == [], narrow
+    assert narrow["zoom"] <= wide["zoom"]
+    # Once the reader zooms, a resize keeps their view.
+    browser.switch_to.frame(browser.find_element("css selector", "iframe"))
+    try:
+        browser.find_element("css selector", ".leaflet-control-zoom-in").click()
+        ActionChains(browser.driver).move_to_element(browser.find_element("css selector", ".leaflet-container")) \
+            .click_and_hold().move_by_offset(120, 40).release().perform()
+        zoomed = browser.map_view()
+    finally:
+        browser.switch_to.default_content()
+    browser.execute_script("document.getElementById('cell').style.width = '700px'")
+    after = _frame_view(browser, page)
+    assert after["zoom"] == zoomed["zoom"] and after["zoom"] != narrow["zoom"]
+
+
+@pytest.mark.parametrize("size", [(420, 300), (640, 360), (1100, 480)])
+def test_no_place_opens_under_a_control(browser, tmp_path, size):
+    # Notebook 02's story: cities down to the legend's corner of the map.
+    doc = geo.geoparse(
+        "Georgia's government said freight through the port of Poti rose, as containers from China avoid "
+        "the northern route through Russia. Trucks unloading in Batumi continue to Tbilisi and on to Baku, "
+        "where ferries cross the Caspian Sea to Aktau in Kazakhstan. Officials in Ankara hope the rail link "
+        "through Kars will carry part of that traffic.")
+    m = geo.map_places(doc, title="My article")
+    width, height = size
+    page = tmp_path / "small.html"
+    page.write_text(FRAME_PAGE.format(style=f"width:{width}px", frame=maps.notebook_html(m, height=f"{height}px")),
+                    encoding="utf-8")
+    browser.open_html(page)
+    view = _frame_view(browser, page)
+    assert browser.view_problems(view) == [], view
+    assert _in_view(view, "Ankara", "Baku", "Batumi")
+    browser.switch_to.frame(browser.find_element("css selector", "iframe"))
+    try:
+        folded = browser.execute_script("return [!!document.querySelector('.geo-legend.geo-collapsed'), "
+                                        "!document.querySelector('.leaflet-control-layers-expanded')]")
+        if folded[0]:  # a click on the legend's title opens it again
+            browser.find_element("css selector", ".geo-legend-title").click()
+            assert browser.execute_script("return !document.querySelector('.geo-legend.geo-collapsed')")
+    finally:
+        browser.switch_to.default_content()
+    assert folded == ([True, True] if width < 480 else [False, False] if width > 900 else folded)
+
+
+def test_show_all_on_a_notebook_sized_map_keeps_the_legend_open(browser, example_map, tmp_path):
+    page = tmp_path / "compact.html"
+    page.write_text(FRAME_PAGE.format(style="width:700px", frame=example_map._repr_html_()), encoding="utf-8")
+    browser.open_html(page)
+    _frame_view(browser, page)
+    browser.switch_to.frame(browser.find_element("css selector", "iframe"))
+    try:
+        if browser.execute_script("return !!document.querySelector('.geo-legend.geo-collapsed')"):
+            browser.find_element("css selector", ".geo-legend-title").click()
+        browser.find_element("css selector", ".geo-show-all").click()
+        browser.execute_script("return new Promise(r => setTimeout(r, 200))")
+        view = browser.map_view()
+        still_open = browser.execute_script("return !document.querySelector('.geo-legend.geo-collapsed')")
+        browser.find_element("css selector", ".geo-show-focus").click()
+        back = browser.map_view()
+    finally:
+        browser.switch_to.default_content()
+    assert still_open
+    assert _in_view(view, "Washington", "Baku")
+    assert _in_view(back, "Yerevan", "Baku") and not _in_view(back, "Washington")
