@@ -63,14 +63,14 @@ _LAZY = {
     "save_map": "geo.maps",
     "geoparse_corpus": "geo.corpus",
     "InputWarning": "geo.io.read",
-    "aggregate_map": "geo.corpus",
+    "aggregate_map": "geo.maps",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from geo.corpus import aggregate_map, geoparse_corpus
+    from geo.corpus import geoparse_corpus
     from geo.gazetteer import Gazetteer, Place, load_gazetteer
     from geo.io.read import InputWarning
-    from geo.maps import map_places, save_map
+    from geo.maps import aggregate_map, map_places, save_map
     from geo.resolve import Document, Mention, explain, geoparse, load_overrides
 
 

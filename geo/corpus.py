@@ -26,7 +26,6 @@ input paths on a shared file system.
 from __future__ import annotations
 
 import glob
-import html
 import json
 import math
 import os
@@ -38,21 +37,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
 from geo.errors import GeoError, InputError
+from geo.places import PLACE_COLUMNS, _combine_summaries, _points, _strings, _summary_frame, _to_gdf, summarise_places
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.bag
     import dask.dataframe
-    import folium
     import geopandas as gpd
     import pandas as pd
 
 __all__ = [
     "CorpusRun",
-    "aggregate_map",
-    "corpus_command",
     "geoparse_corpus",
     "mentions_bag",
     "mentions_frame",
@@ -68,8 +63,6 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 #: Columns of the mention table, in order (``geometry`` is built from ``lon``/``lat``).
 MENTION_COLUMNS = ["doc_id", "start", "end", "text", "form", "place_id", "name", "kind", "country", "admin1",
                    "score"]
-#: Columns of the per-place summary, in order.
-PLACE_COLUMNS = ["place_id", "name", "kind", "country", "admin1", "mentions", "documents"]
 _STR = ["doc_id", "text", "form", "place_id", "name", "kind", "country", "admin1"]
 _MIN_BLOCK, _MAX_BLOCK = 16 * 1024, 8 * 1024 * 1024
 #: With neither ``scheduler`` nor ``workers`` given, a corpus smaller than this (in bytes, about
@@ -507,85 +500,6 @@ def _report(r: _Part, on_skip: Callable[[str, str], None] | None, bar: Any, docs
     bar.set_postfix(docs=docs, refresh=False)
 
 
-# -- assembling the results ---------------------------------------------------------------------
-def _points(lon, lat):
-    import numpy as np
-    import shapely
-
-    lon, lat = np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
-    pts = shapely.points(lon, lat)
-    pts[np.isnan(lon) | np.isnan(lat)] = None
-    return pts
-
-
-def _to_gdf(df: pd.DataFrame, columns: list[str]) -> gpd.GeoDataFrame:
-    import geopandas as gpd
-
-    return gpd.GeoDataFrame(df[columns].reset_index(drop=True), geometry=_points(df["lon"], df["lat"]), crs=4326)
-
-
-def _strings(col: pd.Series) -> list:
-    """A string column as a list, with every missing value (NaN, None) as None."""
-    return [v if isinstance(v, str) else None for v in col.tolist()]
-
-
-def _summary_frame(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Per-place counts of one partition (or of a whole table), with ``lon``/``lat``."""
-    import pandas as pd
-
-    df = mentions[mentions["place_id"].notna()]
-    if df.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("mentions", "documents") else object)
-                             for c in PLACE_COLUMNS} | {"lon": pd.Series(dtype="float64"),
-                                                         "lat": pd.Series(dtype="float64")})
-    g = df.groupby("place_id", sort=False)
-    out = g[["name", "kind", "country", "admin1", "lon", "lat"]].first()
-    out["mentions"] = g.size()
-    out["documents"] = g["doc_id"].nunique()
-    out = out.reset_index()[PLACE_COLUMNS + ["lon", "lat"]]
-    for c in ("name", "kind", "country", "admin1"):
-        out[c] = _strings(out[c])
-    return out
-
-
-def _combine_summaries(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    import pandas as pd
-
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return _summary_frame(_frame([]))
-    df = pd.concat(frames, ignore_index=True)
-    g = df.groupby("place_id", sort=False)
-    out = g[["name", "kind", "country", "admin1", "lon", "lat"]].first()
-    out["mentions"] = g["mentions"].sum().astype("int64")
-    out["documents"] = g["documents"].sum().astype("int64")  # a document lies in one partition only
-    out = out.reset_index()[PLACE_COLUMNS + ["lon", "lat"]]
-    for c in ("name", "kind", "country", "admin1"):
-        out[c] = _strings(out[c])
-    return out.sort_values(["mentions", "documents", "place_id"], ascending=[False, False, True],
-                           kind="stable").reset_index(drop=True)
-
-
-def summarise_places(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One row per place of a mention table: its mention and document counts, most mentioned first.
-
-    >>> import geo
-    >>> gdf = geo.geoparse_corpus({"a": "Baku and Baku.", "b": "Baku, then Paris."}, scheduler="synchronous")
-    >>> summarise_places(gdf)[["name", "mentions", "documents"]].values.tolist()
-    [['Baku', 3, 2], ['Paris', 1, 1]]
-    >>> len(summarise_places(gdf.iloc[:0]))
-    0
-    """
-    df = mentions.copy()
-    if "lon" not in df:
-        pts = df.geometry.values
-        df["lon"] = [p.x if p is not None and not p.is_empty else math.nan for p in pts]
-        df["lat"] = [p.y if p is not None and not p.is_empty else math.nan for p in pts]
-    if "admin1" not in df:
-        df["admin1"] = None
-    return _to_gdf(_combine_summaries([_summary_frame(df)]), PLACE_COLUMNS)
-
-
 def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int | None = None,
                     progress: bool = False, on_error: str = "skip", blocksize: int | None = None,
                     shapes: str | os.PathLike | None = None, max_bytes: int | str | None = None,
@@ -871,250 +785,3 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
     run.seconds = time.perf_counter() - t0
     run.outputs = {"mentions": output, "places": places_out}
     return run
-
-
-# -- the aggregate map --------------------------------------------------------------------------
-_COLOURS = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"]
-_NO_MENTIONS = "#e4e4e4"
-
-
-def _colour(count: float, vmax: float) -> str:
-    """A colour of the YlOrRd ramp on a log scale; grey for no mentions."""
-    if count <= 0:
-        return _NO_MENTIONS
-    x = math.log1p(count) / math.log1p(max(vmax, 1))
-    return _COLOURS[min(len(_COLOURS) - 1, int(x * (len(_COLOURS) - 1) + 0.5))]
-
-
-def _simplify(geoms: Any, tolerance: float) -> Any:
-    """Polygons light enough for a world map: simplified, tiny islands dropped, 0.01 degree grid."""
-    import numpy as np
-    import shapely
-
-    g = shapely.simplify(np.asarray(geoms, dtype=object), tolerance, preserve_topology=True)
-    parts, idx = shapely.get_parts(g, return_index=True)
-    out = np.full(len(g), None, dtype=object)
-    if not len(parts):
-        return out
-    area = shapely.area(parts)
-    keep = area >= (2 * tolerance) ** 2
-    order = np.lexsort((-area, idx))
-    keep[order[np.r_[True, idx[order][1:] != idx[order][:-1]]]] = True  # the largest part of each always stays
-    parts = shapely.transform(parts[keep], lambda xy: np.round(xy, 2))
-    res = shapely.multipolygons(parts, indices=idx[keep])
-    out[: len(res)] = res
-    return out
-
-
-def _area_layer(gdf: gpd.GeoDataFrame, label: str, vmax: float, tolerance: float, *, show: bool = True,
-                opacity: float = 0.75):
-    from geo.maps import LiteralGeoJson, LiteralGeoJsonTooltip
-
-    gdf = gdf.copy()
-    gdf["geometry"] = _simplify(gdf.geometry.values, tolerance)
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
-    gdf["colour"] = [_colour(v, vmax) for v in gdf["mentions"]]
-    gdf["tip"] = [_tip(name, [f"{n:,} mentions"]) for name, n in zip(gdf["name"], gdf["mentions"], strict=True)]
-    return LiteralGeoJson(
-        gdf[["name", "mentions", "tip", "colour", "geometry"]], name=label, show=show,
-        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#777", "weight": 0.5,
-                                  "fillOpacity": opacity},
-        highlight_function=lambda f: {"weight": 2, "color": "#222"},
-        tooltip=LiteralGeoJsonTooltip(["tip"], labels=False) if len(gdf) else None)  # folium checks the fields
-
-
-def _tip(name: Any, lines: list[str]) -> str:
-    """A tooltip's HTML: the name in bold, then a line each; every value escaped here."""
-    return "<b>" + html.escape(str(name)) + "</b>" + "".join("<br>" + html.escape(line) for line in lines)
-
-
-def _legend(vmax: float, title: str):
-    from geo.maps import MentionsLegend
-
-    steps = sorted({max(1, math.ceil(math.expm1(math.log1p(max(vmax, 1)) * (k - 0.5) / (len(_COLOURS) - 1))))
-                    for k in range(1, len(_COLOURS))})
-    return MentionsLegend(title, [(_NO_MENTIONS, "0")] + [(_colour(s, vmax), f"{s:,}+") for s in steps])
-
-
-def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = None,
-                  title: str | None = None, gazetteer: Any = None) -> folium.Map:
-    """An aggregate map of a corpus: mentions by country and by admin-1 region, top places as circles.
-
-    ``data`` is a mention table (``geoparse_corpus``) or a place summary (``summarise_places``).
-    Countries and first-level regions are shaded, on one log scale, by the mentions of the
-    places in them; the ``top`` most mentioned places are circles whose area grows with their
-    count. ``tiles=None`` draws no tiles: the countries are the base map, so it works offline.
-    The country and region shapes come from ``gazetteer`` (a Gazetteer or a folder; default:
-    the bundled one). Names and the title are shown as text, never read as HTML or template.
-    The map is a ``geo.maps.PlacesMap``: it shows offline in a notebook, and
-    ``geo.save_map(m, "map.html")`` saves it self-contained.
-
-    >>> import geo
-    >>> gdf = geo.geoparse_corpus(["Baku and Yerevan.", "Baku again."], scheduler="synchronous")
-    >>> m = aggregate_map(gdf, title="Two documents")
-    >>> sorted(layer.layer_name for layer in m._children.values() if getattr(layer, "control", False))
-    ['Countries', 'Most mentioned places', 'Regions (admin-1)']
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as w:
-    ...     empty = aggregate_map(gdf.iloc[:0])
-    >>> str(w[0].message)
-    'no places to draw'
-    """
-    import folium
-    import pandas as pd
-
-    from geo.gazetteer import load_gazetteer
-    from geo.maps import (
-        FitView,
-        LiteralElement,
-        LiteralGeoJson,
-        LiteralGeoJsonTooltip,
-        LiteralLayerControl,
-        MapTitle,
-        PlacesMap,
-        _tile_layer,
-    )
-
-    places = data if {"mentions", "documents"} <= set(data.columns) else summarise_places(data)
-    if places.empty:
-        warnings.warn("no places to draw", UserWarning, stacklevel=2)
-    places = places[places["place_id"].notna()]
-    # Each place counts for its own country and its own first-level region.
-    by_country = places.groupby("country")["mentions"].sum() if len(places) else pd.Series(dtype="int64")
-    by_admin1 = places.dropna(subset=["admin1"]).groupby("admin1")["mentions"].sum() if len(places) \
-        else pd.Series(dtype="int64")
-    gaz = gazetteer if hasattr(gazetteer, "layer") else load_gazetteer(gazetteer)
-
-    # A PlacesMap shows offline in a notebook too; FitView opens it on the places once its frame has a size.
-    m = PlacesMap(location=[25, 10], zoom_start=2, tiles=None, control_scale=True, min_zoom=1)
-    if tiles is None:
-        m.get_root().header.add_child(LiteralElement("<style>.leaflet-container{background:#d4e6f4 !important;}"
-                                                     "</style>"), name="geo_corpus_sea")
-    else:
-        m.add_child(_tile_layer(tiles))
-    if title:
-        m.add_child(MapTitle(title))
-    countries = gaz.layer("country")
-    countries["mentions"] = countries["country"].map(by_country).fillna(0).astype("int64")
-    vmax = float(by_country.max()) if len(by_country) else 1.0
-    _area_layer(countries, "Countries", vmax, 0.1, opacity=0.85 if tiles is None else 0.6).add_to(m)
-    admin1 = gaz.layer("admin1")
-    admin1["mentions"] = admin1["admin1"].map(by_admin1).fillna(0).astype("int64")
-    shaded = admin1[admin1["mentions"] > 0]
-    _area_layer(shaded, "Regions (admin-1)", vmax, 0.05 if len(shaded) <= 500 else 0.1, show=False).add_to(m)
-
-    top_places = places.head(top)
-    top_places = top_places[top_places.geometry.notna()].copy()
-    biggest = float(top_places["mentions"].max()) if len(top_places) else 1.0
-    top_places["radius"] = [round(4 + 26 * math.sqrt(v / biggest), 1) for v in top_places["mentions"]]
-    top_places["tip"] = [
-        _tip(r.name, [" · ".join(str(v) for v in (r.kind, r.country) if isinstance(v, str) and v),
-                      f"{r.mentions:,} mentions in {r.documents:,} documents"])
-        for r in top_places[["name", "kind", "country", "mentions", "documents"]].itertuples(index=False)]
-    LiteralGeoJson(
-        top_places[["name", "kind", "country", "mentions", "documents", "tip", "radius", "geometry"]],
-        name="Most mentioned places",
-        marker=folium.CircleMarker(radius=6, fill=True),
-        style_function=lambda f: {"radius": f["properties"]["radius"], "color": "#08306b", "weight": 1,
-                                  "fillColor": "#2171b5", "fillOpacity": 0.55},
-        tooltip=LiteralGeoJsonTooltip(["tip"], labels=False),
-    ).add_to(m)
-    _legend(vmax, "mentions (log scale)").add_to(m)
-    LiteralLayerControl(collapsed=False).add_to(m)
-    shown = countries[countries["mentions"] > 0]
-    if len(shown):
-        b = shown.total_bounds
-        anchors = [(p.y, p.x, r) for p, r in zip(top_places.geometry, top_places["radius"], strict=True)]
-        m.add_child(FitView(((max(-60.0, b[1]), b[0]), (min(80.0, b[3]), b[2])), max_zoom=9, anchors=anchors))
-    return m
-
-
-def _save_map(m: folium.Map, path: Path) -> Path:
-    try:
-        from geo.maps import save_map
-    except ImportError:
-        warnings.warn("geo.maps is not available: the map was saved with folium and loads Leaflet from the "
-                      "network", UserWarning, stacklevel=2)
-        m.save(str(path))
-        return path
-    return save_map(m, path)
-
-
-# -- the command ----------------------------------------------------------------------------------
-@click.command("corpus")
-@click.argument("paths", nargs=-1, required=True)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="GeoParquet file of mentions, one row per mention.")
-@click.option("--places", "places_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="GeoParquet file of places with counts [default: <output stem>.places.parquet].")
-@click.option("--map", "map_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write an aggregate map as self-contained HTML.")
-@click.option("--top", type=click.IntRange(min=0), default=50, show_default=True,
-              help="Most mentioned places drawn as circles on the map.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 [default: local processes].")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local worker processes [default: all cores; a corpus under 256 KB runs in one process].")
-@click.option("--blocksize", type=click.IntRange(min=1), default=None, hidden=True)
-@click.option("--progress/--no-progress", default=None, help="Progress bar [default: when stderr is a terminal].")
-@click.option("--max-bytes", metavar="SIZE", default=None, envvar="GEO_MAX_BYTES", show_envvar=True,
-              help="Skip larger files and JSONL lines [default: 10MB; e.g. 50MB, 2GiB; 0: no limit].")
-@click.option("--encoding", metavar="CODEC", default=None,
-              help="Decode the files with this codec [default: UTF-8, else Windows-1252 or Latin-1 with a warning].")
-@click.option("--overrides", "overrides_file", metavar="FILE", default=None,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="A house list of readings, a CSV file with columns name,place_id (e.g. Georgia,country:GE).")
-@click.pass_context
-def corpus_command(ctx: click.Context, paths: tuple[str, ...], output: Path, places_out: Path | None,
-                   map_out: Path | None, top: int, scheduler: str | None, workers: int | None, blocksize: int | None,
-                   progress: bool | None, max_bytes: str | None, encoding: str | None,
-                   overrides_file: Path | None = None) -> None:
-    """Geoparse a corpus in parallel: folders, globs, .txt/.md/.html files or JSONL (id, text).
-
-    Writes one row per mention to OUTPUT and one row per place to <stem>.places.parquet
-    (GeoParquet, EPSG:4326), each only when the run has succeeded (an earlier file is
-    kept until then). Files are read as `geo places` reads them. Bad documents (binary,
-    over --max-bytes, not decodable) are reported and skipped. With --scheduler, the
-    workers need geo installed and the PATHS on a shared file system. Prints the paths
-    written.
-    """
-    from geo.io import printable
-    if scheduler is not None and workers is not None:
-        raise click.UsageError("--workers applies to the local cluster; leave it out with --scheduler")
-    group = ctx.parent.params if ctx.parent is not None else {}  # the geo group's --shapes and -q/-v
-    quiet = group.get("quiet", 0) - group.get("verbose", 0) > 0
-    if progress is None:
-        progress = sys.stderr.isatty() and not quiet
-    shapes = group.get("shapes")
-    overrides = None
-    if overrides_file is not None:
-        from geo.resolve import load_overrides
-
-        overrides = load_overrides(overrides_file)
-    # A missing path or a bad --max-bytes/--encoding fails here, before a cluster starts.
-    units = _expand(list(paths), paths_only=True, read=(max_bytes, encoding))
-    skipped: list[str] = []
-
-    def on_skip(doc_id: str, reason: str) -> None:
-        skipped.append(doc_id)
-        click.echo(f"geo: skipped {printable(doc_id)}: {printable(reason)}", err=True)
-
-    def on_warning(message: str) -> None:
-        if not quiet:
-            click.echo(f"geo: warning: {printable(message)}", err=True)
-
-    run = write_corpus(_Units(units), output, places=places_out, scheduler=scheduler, workers=workers,
-                       progress=progress, on_skip=on_skip, on_warning=on_warning, blocksize=blocksize,
-                       shapes=shapes, overrides=overrides)
-    click.echo(f"geo: {run.documents} documents, {run.mentions} mentions of {run.places} places in "
-               f"{run.seconds:.1f} s ({run.docs_per_second:.0f} docs/s)", err=True)
-    written = [run.outputs["mentions"], run.outputs["places"]]
-    if map_out is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            m = aggregate_map(run.place_table, top=top, title=f"{run.documents} documents, {run.mentions} mentions",
-                              gazetteer=shapes)
-        written.append(_save_map(m, map_out))
-    for path in written:
-        click.echo(click.format_filename(os.fspath(path)))
-    click.echo(f"geo: skipped {len(run.skipped)} documents", err=True)

@@ -244,7 +244,7 @@ def test_every_route_is_inert_in_a_browser(browser, tmp_path):
     from click.testing import CliRunner
 
     from geo.cli import main
-    from geo.corpus import aggregate_map
+    from geo.maps import aggregate_map
     from tests.test_security import ARTICLE, MARKUP_PAYLOADS, TEMPLATE_PAYLOADS, hostile_layer_gazetteer
 
     runner = CliRunner()

@@ -11,11 +11,10 @@ import pytest
 from click.testing import CliRunner
 from geopandas.testing import assert_geodataframe_equal
 
+from geo.cli.corpus import corpus_command
 from geo.corpus import (
     MENTION_COLUMNS,
     PLACE_COLUMNS,
-    aggregate_map,
-    corpus_command,
     geoparse_corpus,
     mentions_bag,
     mentions_frame,
@@ -24,6 +23,7 @@ from geo.corpus import (
     write_corpus,
 )
 from geo.errors import InputError, UnknownPlaceError
+from geo.maps import aggregate_map
 
 distributed = pytest.importorskip("distributed")
 

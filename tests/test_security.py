@@ -22,9 +22,8 @@ from shapely.geometry import Point, Polygon
 
 import geo
 from geo.cli import main
-from geo.corpus import aggregate_map
 from geo.gazetteer import Gazetteer
-from geo.maps import LiteralElement, LiteralMacroElement, notebook_html, standalone_html
+from geo.maps import LiteralElement, LiteralMacroElement, aggregate_map, notebook_html, standalone_html
 
 CANARY = "GEO_CANARY"
 #: Each payload is evaluated to something visible, or to a side effect, if it is ever read as a template.
