@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from geo.errors import GazetteerError, GeoError, InputError
+from geo.errors import GazetteerError, GeoError, InputError, UnknownPlaceError
 
 __version__ = "0.1.0"
 
@@ -29,10 +29,12 @@ __all__ = [
     "InputError",
     "Mention",
     "Place",
+    "UnknownPlaceError",
     "explain",
     "geoparse",
     "geoparse_corpus",
     "load_gazetteer",
+    "load_overrides",
     "map_places",
     "save_map",
 ]
@@ -45,6 +47,7 @@ _LAZY = {
     "Mention": "geo.resolve",
     "explain": "geo.resolve",
     "geoparse": "geo.resolve",
+    "load_overrides": "geo.resolve",
     "map_places": "geo.maps",
     "save_map": "geo.maps",
     "geoparse_corpus": "geo.corpus",
@@ -54,7 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from geo.corpus import geoparse_corpus
     from geo.gazetteer import Gazetteer, Place, load_gazetteer
     from geo.maps import map_places, save_map
-    from geo.resolve import Document, Mention, explain, geoparse
+    from geo.resolve import Document, Mention, explain, geoparse, load_overrides
 
 
 def __getattr__(name: str):

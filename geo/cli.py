@@ -192,8 +192,26 @@ def _input_options(f: Callable) -> Callable:
     f = click.option("--max-bytes", type=_Size(), default=DEFAULT_MAX_BYTES, envvar=MAX_BYTES_ENV,
                      show_envvar=True,
                      help="Refuse larger files [default: 10MB; e.g. 50MB, 2GiB; 0: no limit].")(f)
+    f = overrides_option(f)
     f = click.argument("files", nargs=-1, required=True, metavar="FILE...")(f)
     return f
+
+
+def overrides_option(f: Callable) -> Callable:
+    """``--overrides FILE``: a house list of readings (CSV, columns name,place_id)."""
+    return click.option("--overrides", "overrides_file", metavar="FILE", default=None,
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help="A house list of readings, a CSV file with columns name,place_id (e.g. "
+                             "Georgia,country:GE): every mention of that name resolves to that place.")(f)
+
+
+def read_overrides(path: Path | None, gazetteer: Any = None) -> dict[str, str]:
+    """The overrides of ``--overrides`` (checked against the gazetteer), or {} without the option."""
+    if path is None:
+        return {}
+    from geo.resolve import check_overrides, load_overrides
+
+    return check_overrides(load_overrides(path), gazetteer)
 
 
 def _import_in_background(module: str) -> threading.Thread:
@@ -213,12 +231,14 @@ def _gazetteer():
     return geo.load_gazetteer(_state.shapes) if _state.shapes is not None else None
 
 
-def _geoparse_files(files: Sequence[str], *, max_bytes: int, encoding: str | None, progress: bool | None) -> list:
+def _geoparse_files(files: Sequence[str], *, max_bytes: int, encoding: str | None, progress: bool | None,
+                    overrides_file: Path | None = None) -> list:
     """Read and geoparse each file (all of them, before any output)."""
     from geo.texts import check_input_paths, geoparse_text, read_text
 
     check_input_paths(files)
     gaz = _gazetteer()
+    overrides = read_overrides(overrides_file, gaz)
     if progress is None:
         progress = len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty()
     progress = progress and _state.verbosity >= 0
@@ -231,7 +251,7 @@ def _geoparse_files(files: Sequence[str], *, max_bytes: int, encoding: str | Non
         text = read_text(name, max_bytes=max_bytes, encoding=encoding)
         if not text.strip():
             warnings.warn(f"{shown} has no text", UserWarning, stacklevel=2)
-        article = geoparse_text(text, name=name, gazetteer=gaz)
+        article = geoparse_text(text, name=name, gazetteer=gaz, overrides=overrides)
         log.info("%s: %d characters, %d mentions", shown, len(text), len(article.mentions))
         articles.append(article)
     return articles
@@ -264,7 +284,7 @@ def main(verbose: int, quiet: int, shapes: Path | None) -> None:
 @click.option("--title", metavar="TEXT", default=None, help="Title of the map.")
 @_input_options
 def map_command(files: tuple[str, ...], output: str, tiles: str | None, title: str | None, max_bytes: int,
-                encoding: str | None, progress: bool | None) -> None:
+                encoding: str | None, progress: bool | None, overrides_file: Path | None) -> None:
     """Draw the places FILE... mention on one map, a self-contained HTML file.
 
     Several files make one map, mention counts summed. The page loads nothing from the
@@ -280,7 +300,8 @@ def map_command(files: tuple[str, ...], output: str, tiles: str | None, title: s
 
     path = check_output_path(output, files)  # before any work
     maps_module = _import_in_background("geo.maps")  # folium takes ~0.5 s; geoparsing leaves a core free
-    articles = _geoparse_files(files, max_bytes=max_bytes, encoding=encoding, progress=progress)
+    articles = _geoparse_files(files, max_bytes=max_bytes, encoding=encoding, progress=progress,
+                               overrides_file=overrides_file)
     maps_module.join()
     places = merge_places(articles)
     if places.empty:
@@ -304,7 +325,7 @@ def map_command(files: tuple[str, ...], output: str, tiles: str | None, title: s
               help="Write to this file (atomically) instead of standard output.")
 @_input_options
 def places_command(files: tuple[str, ...], fmt: str, output: str | None, max_bytes: int, encoding: str | None,
-                   progress: bool | None) -> None:
+                   progress: bool | None, overrides_file: Path | None) -> None:
     """List the place mentions in FILE... and the places they resolve to.
 
     Each mention gives its file, character offsets (into the file's text; into the
@@ -320,7 +341,8 @@ def places_command(files: tuple[str, ...], fmt: str, output: str | None, max_byt
     from geo.texts import check_output_path, format_mentions, write_text_atomic
 
     path = check_output_path(output, files) if output is not None else None
-    articles = _geoparse_files(files, max_bytes=max_bytes, encoding=encoding, progress=progress)
+    articles = _geoparse_files(files, max_bytes=max_bytes, encoding=encoding, progress=progress,
+                               overrides_file=overrides_file)
     if not any(a.mentions for a in articles):
         log.info("no places found")
     text = format_mentions(articles, fmt)

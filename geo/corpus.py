@@ -275,7 +275,7 @@ def _warm(shapes: str | None = None) -> None:
 
 
 def _parse_doc(doc_id: str, text: Any, error: str | None, on_error: str,
-               shapes: str | None = None) -> tuple[list[tuple], str | None]:
+               shapes: str | None = None, overrides: dict[str, str] | None = None) -> tuple[list[tuple], str | None]:
     from geo.resolve import geoparse
 
     if error is None and not isinstance(text, str):
@@ -285,7 +285,7 @@ def _parse_doc(doc_id: str, text: Any, error: str | None, on_error: str,
             raise InputError(f"document {doc_id}: {error}")
         return [], error
     try:
-        doc = geoparse(text, gazetteer=_gazetteer(shapes))
+        doc = geoparse(text, gazetteer=_gazetteer(shapes), overrides=overrides)
     except Exception as e:  # any failure of one document is that document's, reported by the caller
         if on_error == "raise":
             raise
@@ -322,14 +322,15 @@ class _Part:
     documents: int
 
 
-def _parse_partition(units: list[Unit], on_error: str = "skip", shapes: str | None = None) -> _Part:
+def _parse_partition(units: list[Unit], on_error: str = "skip", shapes: str | None = None,
+                     overrides: dict[str, str] | None = None) -> _Part:
     """Geoparse the documents of one partition (runs on a worker)."""
     rows: list[tuple] = []
     skipped: list[tuple[str, str]] = []
     n = 0
     for doc_id, text, error in _read_units(units):
         n += 1
-        r, err = _parse_doc(doc_id, text, error, on_error, shapes)
+        r, err = _parse_doc(doc_id, text, error, on_error, shapes, overrides)
         if err is not None:
             skipped.append((doc_id, err))
         rows += r
@@ -409,9 +410,19 @@ def _shapes(shapes: str | os.PathLike | None) -> str | None:
     return str(p)
 
 
+def _overrides(overrides: Mapping[str, str] | None, shapes: str | os.PathLike | None) -> dict[str, str] | None:
+    """``overrides`` checked against the gazetteer here, before any worker starts."""
+    if not overrides:
+        return None
+    from geo.resolve import check_overrides
+
+    return check_overrides(overrides, _gazetteer(None if shapes is None else str(shapes)))
+
+
 def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on_error: str,
          paths_only: bool = False, blocksize: int | None = None,
-         on_skip: Callable[[str, str], None] | None = None, shapes: str | None = None) -> Iterator[_Part]:
+         on_skip: Callable[[str, str], None] | None = None, shapes: str | None = None,
+         overrides: dict[str, str] | None = None) -> Iterator[_Part]:
     """The partitions' results, in input order, as they complete."""
     if on_error not in ("skip", "raise"):
         raise InputError(f"on_error must be 'skip' or 'raise', not {on_error!r}")
@@ -426,7 +437,7 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
         bar = tqdm(total=len(parts), unit="part", disable=not progress, file=sys.stderr)
         docs = 0
         for p in parts:
-            r = _parse_partition(p, on_error, shapes)
+            r = _parse_partition(p, on_error, shapes, overrides)
             docs += r.documents
             _report(r, on_skip, bar, docs)
             yield r
@@ -444,7 +455,8 @@ def _run(inputs: Any, *, scheduler: Any, workers: int | None, progress: bool, on
             raise GeoError(f"the Dask workers cannot load geo's gazetteer: {type(e).__name__}: {e}") from e
         from distributed import KilledWorker, as_completed
 
-        futures = client.map(_parse_partition, parts, on_error=on_error, shapes=shapes, pure=False, key=[
+        futures = client.map(_parse_partition, parts, on_error=on_error, shapes=shapes, overrides=overrides,
+                             pure=False, key=[
             f"geo-partition-{i}-{os.getpid()}-{time.monotonic_ns()}" for i in range(len(parts))])
         index = {f.key: i for i, f in enumerate(futures)}
         pending: dict[int, _Part] = {}
@@ -575,7 +587,8 @@ def summarise_places(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int | None = None,
                     progress: bool = False, on_error: str = "skip", blocksize: int | None = None,
-                    shapes: str | os.PathLike | None = None) -> gpd.GeoDataFrame:
+                    shapes: str | os.PathLike | None = None,
+                    overrides: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
     """Geoparse a corpus in parallel: one row per mention, in EPSG:4326.
 
     ``paths_or_texts`` is a folder, glob, file or text, or a list of them; a ``dict`` of
@@ -594,6 +607,7 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
     are skipped with a warning and listed in ``gdf.attrs["skipped"]`` as ``(doc_id, reason)``;
     ``gdf.attrs["documents"]`` counts the documents read. ``on_error="raise"`` stops at the first.
     ``shapes`` is a gazetteer folder to use instead of the bundled one (``geo --shapes``).
+    ``overrides`` is ``geo.geoparse``'s house list of readings, ``{name: place id}``.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True):
@@ -605,7 +619,7 @@ def geoparse_corpus(paths_or_texts: Any, *, scheduler: Any = None, workers: int 
 
     frames, skipped, docs = [], [], 0
     for r in _run(paths_or_texts, scheduler=scheduler, workers=workers, progress=progress, on_error=on_error,
-                  blocksize=blocksize, shapes=_shapes(shapes)):
+                  blocksize=blocksize, shapes=_shapes(shapes), overrides=_overrides(overrides, shapes)):
         frames.append(r.mentions)
         skipped += r.skipped
         docs += r.documents
@@ -767,7 +781,7 @@ def places_path_for(output: str | os.PathLike) -> Path:
 def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.PathLike | None = None,
                  scheduler: Any = None, workers: int | None = None, progress: bool = False,
                  on_skip: Callable[[str, str], None] | None = None, blocksize: int | None = None,
-                 shapes: str | os.PathLike | None = None) -> CorpusRun:
+                 shapes: str | os.PathLike | None = None, overrides: Mapping[str, str] | None = None) -> CorpusRun:
     """Geoparse a corpus into GeoParquet files, streaming: memory holds partitions, not the corpus.
 
     ``output`` gets one row per mention; ``places`` (default ``<stem>.places.parquet``) one
@@ -797,7 +811,8 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
     summaries = []
     try:
         for r in _run(paths, scheduler=scheduler, workers=workers, progress=progress, on_error="skip",
-                      paths_only=False, blocksize=blocksize, on_skip=on_skip, shapes=shapes):
+                      paths_only=False, blocksize=blocksize, on_skip=on_skip, shapes=shapes,
+                      overrides=_overrides(overrides, shapes)):
             sink.write(r.mentions)
             summaries.append(_summary_frame(r.mentions))
             run.documents += r.documents
@@ -998,10 +1013,13 @@ def _save_map(m: folium.Map, path: Path) -> Path:
               help="Local worker processes [default: all cores; a corpus under 256 KB runs in one process].")
 @click.option("--blocksize", type=click.IntRange(min=1), default=None, hidden=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: when stderr is a terminal].")
+@click.option("--overrides", "overrides_file", metavar="FILE", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="A house list of readings, a CSV file with columns name,place_id (e.g. Georgia,country:GE).")
 @click.pass_context
 def corpus_command(ctx: click.Context, paths: tuple[str, ...], output: Path, places_out: Path | None,
                    map_out: Path | None, top: int, scheduler: str | None, workers: int | None, blocksize: int | None,
-                   progress: bool | None) -> None:
+                   progress: bool | None, overrides_file: Path | None = None) -> None:
     """Geoparse a corpus in parallel: folders, globs, .txt/.md files or JSONL (id, text).
 
     Writes one row per mention to OUTPUT and one row per place to <stem>.places.parquet
@@ -1016,6 +1034,11 @@ def corpus_command(ctx: click.Context, paths: tuple[str, ...], output: Path, pla
     if progress is None:
         progress = sys.stderr.isatty() and not quiet
     shapes = group.get("shapes")
+    overrides = None
+    if overrides_file is not None:
+        from geo.resolve import load_overrides
+
+        overrides = load_overrides(overrides_file)
     units = _expand(list(paths), paths_only=True)  # a missing path fails here, before a cluster starts
     skipped: list[str] = []
 
@@ -1024,7 +1047,7 @@ def corpus_command(ctx: click.Context, paths: tuple[str, ...], output: Path, pla
         click.echo(f"geo: skipped {doc_id}: {reason}", err=True)
 
     run = write_corpus(_Units(units), output, places=places_out, scheduler=scheduler, workers=workers,
-                       progress=progress, on_skip=on_skip, blocksize=blocksize, shapes=shapes)
+                       progress=progress, on_skip=on_skip, blocksize=blocksize, shapes=shapes, overrides=overrides)
     click.echo(f"geo: {run.documents} documents, {run.mentions} mentions of {run.places} places in "
                f"{run.seconds:.1f} s ({run.docs_per_second:.0f} docs/s)", err=True)
     written = [run.outputs["mentions"], run.outputs["places"]]

@@ -1,6 +1,6 @@
 """Errors raised by geo: one root, each also a builtin so callers can catch either."""
 
-__all__ = ["GazetteerError", "GeoError", "InputError", "OfflineAssetError"]
+__all__ = ["GazetteerError", "GeoError", "InputError", "OfflineAssetError", "UnknownPlaceError"]
 
 
 class GeoError(Exception):
@@ -13,6 +13,10 @@ class GazetteerError(GeoError, OSError):
 
 class InputError(GeoError, ValueError):
     """The input text or file cannot be used; the message says why."""
+
+
+class UnknownPlaceError(InputError, LookupError):
+    """A place id (in an override, say) that the gazetteer does not have; the message names it."""
 
 
 class OfflineAssetError(GeoError, ValueError):

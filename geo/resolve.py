@@ -21,6 +21,7 @@ import json
 import math
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,11 @@ from mypy_extensions import mypyc_attr
 from geo.gazetteer import Gazetteer, Place, fold, load_gazetteer
 from geo.mentions import Span, find_mentions
 
-__all__ = ["Document", "Mention", "explain", "geoparse", "prior"]
+__all__ = ["OVERRIDE", "Document", "Mention", "check_overrides", "explain", "geoparse", "load_overrides", "prior"]
+
+#: What an override adds to its place's score in ``explain``: more than any evidence can.
+#: An overridden mention takes its place whatever the other scores are.
+OVERRIDE = 1000.0
 
 KIND_BASE = {"country": 10.0, "disputed": 8.5, "region": 8.0, "corridor": 8.0, "admin1": 6.5,
              "physical": 6.5, "admin2": 5.0}
@@ -107,11 +112,14 @@ class Document:
     [['Baku', 'city', 1]]
     """
 
-    def __init__(self, text: str, mentions: list[Mention], gazetteer: Gazetteer, demonyms: bool = True) -> None:
+    def __init__(self, text: str, mentions: list[Mention], gazetteer: Gazetteer, demonyms: bool = True,
+                 overrides: Mapping[str, str] | None = None) -> None:
         self.text = text
         self.mentions = mentions
         self.gazetteer = gazetteer
-        self.demonyms = demonyms  # how it was geoparsed: explain() geoparses the text again to show why
+        # How it was geoparsed: explain() geoparses the text again to show why.
+        self.demonyms = demonyms
+        self.overrides = dict(overrides) if overrides else {}
 
     def __len__(self) -> int:
         return len(self.mentions)
@@ -204,11 +212,12 @@ def explain(document: Document, mention: Mention | int | str):
     if 0 <= idx < len(document.mentions):
         # Geoparsing is deterministic: parse the text again, keeping what the scores were made of.
         # A document keeps only its mentions, which is what most of them ever need.
-        _, kept = _resolve(document.text, document.gazetteer, document.demonyms, keep=True)
+        _, kept = _resolve(document.text, document.gazetteer, document.demonyms, keep=True,
+                           overrides=_override_rows(document.gazetteer, document.overrides))
         if kept is not None:
             rows = _evidence_rows(document.gazetteer, kept, idx)
     cols = ["id", "name", "kind", "country", "population", "name_type", "prior", "context", "qualifier", "cue",
-            "sense", "score", "evidence"]
+            "sense", "override", "score", "evidence"]
     return pd.DataFrame(rows, columns=cols).sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -358,24 +367,118 @@ def _top(b: dict[int, float]) -> tuple[int, float]:
     return ranked[0][0], (ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 3.0)
 
 
-def geoparse(text: object, *, gazetteer: Gazetteer | None = None, demonyms: bool = True) -> Document:
+def geoparse(text: object, *, gazetteer: Gazetteer | None = None, demonyms: bool = True,
+             overrides: Mapping[str, str] | None = None) -> Document:
     """Find and resolve every place ``text`` (a str) mentions; anything else is an InputError.
+
+    ``overrides`` is a house list of readings, ``{name: place id}``: every mention whose text
+    is that name (letter case and accents aside) resolves to that place, whatever the
+    evidence says. An id the gazetteer does not have raises ``UnknownPlaceError``.
 
     >>> doc = geoparse("Paris, Texas is not Paris, France.")
     >>> [(m.text, m.place.country) for m in doc.mentions if m.qualifier]
     [('Paris, Texas', 'US'), ('Paris, France', 'FR')]
+    >>> geoparse("Talks in Georgia.", overrides={"Georgia": "country:GE"}).mentions[0].place.id
+    'country:GE'
+    >>> geoparse("", overrides={"Georgia": "country:GE"}).mentions
+    []
     """
     if not isinstance(text, str):
         from geo.errors import InputError
 
         raise InputError(f"geoparse takes a str, not {type(text).__name__}")
     gaz = gazetteer or load_gazetteer()
-    mentions, _ = _resolve(text, gaz, demonyms)
-    return Document(text, mentions, gaz, demonyms)
+    forced = _override_rows(gaz, overrides)
+    mentions, _ = _resolve(text, gaz, demonyms, overrides=forced)
+    return Document(text, mentions, gaz, demonyms, overrides)
 
 
-def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> tuple[list[Mention], tuple | None]:
-    """The mentions of ``text``; with ``keep``, also what their scores were made of (for explain)."""
+def _override_rows(gaz: Gazetteer, overrides: Mapping[str, str] | None) -> dict[str, int]:
+    """``{folded name: row}`` for ``overrides``; an unknown place id is an UnknownPlaceError."""
+    if not overrides:
+        return {}
+    from geo.errors import InputError, UnknownPlaceError
+
+    if not isinstance(overrides, Mapping):
+        raise InputError(f"overrides must be a mapping of name to place id, not {type(overrides).__name__}")
+    row_of = gaz._row_of
+    out: dict[str, int] = {}
+    for name, pid in overrides.items():
+        if not isinstance(name, str) or not isinstance(pid, str) or not fold(name):
+            raise InputError(f"override {name!r}: {pid!r} is not a name and a place id (both str)")
+        row = row_of.get(pid.strip())
+        if row is None:
+            raise UnknownPlaceError(f"override {name!r}: unknown place id {pid!r} (ids look like 'country:GE'; "
+                                    "see load_gazetteer().table['id'])")
+        out[fold(name)] = row
+    return out
+
+
+def check_overrides(overrides: Mapping[str, str] | None, gazetteer: Gazetteer | None = None) -> dict[str, str]:
+    """``overrides`` as a plain dict, once every place id is known to be in the gazetteer.
+
+    >>> check_overrides({"Georgia": "country:GE"})
+    {'Georgia': 'country:GE'}
+    >>> check_overrides(None)
+    {}
+    """
+    if overrides:
+        _override_rows(gazetteer or load_gazetteer(), overrides)
+    return dict(overrides) if overrides else {}
+
+
+def load_overrides(path: str | Any) -> dict[str, str]:
+    """Read a house list of readings: a CSV file with columns ``name,place_id``.
+
+    Returns ``{name: place id}`` for ``geoparse(text, overrides=...)``. A missing file, a
+    file without those columns or a row without both values is an InputError. Place ids
+    are checked when the list is used.
+
+    >>> import pathlib, tempfile
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "house.csv"
+    >>> _ = f.write_text("name,place_id\\nGeorgia,country:GE\\n")
+    >>> load_overrides(f)
+    {'Georgia': 'country:GE'}
+    >>> _ = f.write_text("name,place_id\\n")
+    >>> load_overrides(f)
+    {}
+    """
+    import csv
+
+    from geo.errors import InputError
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            fields = [f.strip() for f in reader.fieldnames or []]
+            if "name" not in fields or "place_id" not in fields:
+                raise InputError(f"{path}: overrides need the columns name,place_id (found {','.join(fields)})")
+            out: dict[str, str] = {}
+            for n, rec in enumerate(reader, start=2):
+                rec = {(k or "").strip(): (v or "").strip() for k, v in rec.items() if isinstance(v, str)}
+                name, pid = rec.get("name", ""), rec.get("place_id", "")
+                if not name and not pid:
+                    continue
+                if not name or not pid:
+                    raise InputError(f"{path}, line {n}: an override needs a name and a place_id")
+                out[name] = pid
+            return out
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: overrides are not UTF-8 text") from e
+    except csv.Error as e:
+        raise InputError(f"{path}: not a CSV file: {e}") from e
+    except FileNotFoundError as e:
+        raise InputError(f"{path}: no such file") from e
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror or e}") from e
+
+
+def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
+             overrides: dict[str, int] | None = None) -> tuple[list[Mention], tuple | None]:
+    """The mentions of ``text``; with ``keep``, also what their scores were made of (for explain).
+
+    ``overrides`` is ``{folded name: row}`` (see ``_override_rows``).
+    """
     spans = find_mentions(text, gaz, demonyms=demonyms)  # on "" too: the first call builds the matcher
     if not spans:
         return [], None
@@ -384,6 +487,8 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> t
     pri = [_priors(gaz, s) for s in spans]
     quals = _qualifiers(text, spans, pri)
     key_of = [p.key for p in pri]
+    # A house list's readings: {span: row}, whatever the evidence says.
+    forced = {i: overrides[k] for i, k in enumerate(key_of) if k in overrides} if overrides else {}
 
     # 1. Priors (with a word beside a name that names its kind), and the first guess of each span.
     # 2. Document context: countries and first-level regions of the first guesses, confident
@@ -405,6 +510,9 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> t
             b = {row: v + cue[kind] for (row, v), kind in zip(p.base.items(), p.row_kinds)}
             top, margin = _top(b)
             top_kind, cc, ak = kinds[top], countries[top], _region_key(admin1s[top])
+        if forced and i in forced:  # an override is as confident as evidence gets
+            top = forced[i]
+            margin, top_kind, cc, ak = OVERRIDE, kinds[top], countries[top], _region_key(admin1s[top])
         base.append(b)
         cues.append(cue)
         w = 1.0 if margin >= 1.5 else 0.4
@@ -421,7 +529,7 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> t
     # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
     near = _nearness(gaz, pri, base, anchors, key_of)
 
-    context = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near)
+    context = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced)
     # A span with one candidate needs no score unless one sense per name sums it (below).
     scores: list[dict[int, float] | None] = []
     for i in range(len(spans)):
@@ -435,7 +543,7 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> t
 
     # 3. One sense per name: unqualified spans of one name share the best summed score.
     # Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
-    own = set(quals) | {i for i in range(len(spans)) if cues[i] is not pri[i].no_cues}
+    own = set(quals) | set(forced) | {i for i in range(len(spans)) if cues[i] is not pri[i].no_cues}
     groups: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
     for i, s in enumerate(spans):
         if i not in own:
@@ -444,7 +552,10 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> t
     sense_bonus: defaultdict[int, dict[int, float]] = defaultdict(dict)
     for i in own:
         own_scores = scores[i]
-        choice[i] = _best(own_scores) if own_scores is not None else next(iter(base[i]))
+        if i in forced:
+            choice[i] = forced[i]
+        else:
+            choice[i] = _best(own_scores) if own_scores is not None else next(iter(base[i]))
     qualified_choice: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
     for i in own:
         qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
@@ -481,19 +592,19 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False) -> t
             margin = ranked[0] - ranked[1]
         else:
             margin = 5.0
-        conf = 1.0 / (1.0 + math.exp(-margin))
+        conf = 1.0 / (1.0 + math.exp(-margin)) if i not in forced else 1.0
         qual = None
         text_, start, end = s.text, s.start, s.end
         if i in quals:
             qs = spans[quals[i]]
-            qual = _place(gaz, places, _best(base[quals[i]]))
+            qual = _place(gaz, places, forced.get(quals[i], -1) if quals[i] in forced else _best(base[quals[i]]))
             if text[s.end:qs.start] != " in ":  # "Paris, Texas" is one mention; "Paris in Texas" two
                 text_, end = text[start:qs.end], qs.end
         sentence = _sentence_at(text, starts, start, sentence_cache)
         m = Mention(start, end, text_, s.form, _place(gaz, places, row), sentence, round(conf, 4), qual,
                     len(mentions))
         mentions.append(m)
-    return mentions, ((context, sense_bonus, cues, choice) if keep else None)
+    return mentions, ((context, sense_bonus, cues, choice, forced) if keep else None)
 
 
 def _places(gaz: Gazetteer) -> dict[int, Place]:
@@ -516,15 +627,15 @@ class _Context:
     candidate's evidence into words later."""
 
     __slots__ = ("gaz", "spans", "pri", "base", "quals", "key_of", "total_c", "total_a", "group_c", "group_a",
-                 "all_c", "near")
+                 "all_c", "near", "forced")
 
     def __init__(self, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
                  quals: dict[int, int], key_of: list[str], total_c: dict[str, float], total_a: dict[str, float],
                  group_c: dict[str, dict[str, float]], group_a: dict[str, dict[str, float]],
-                 near: dict[int, dict[int, float]]) -> None:
+                 near: dict[int, dict[int, float]], forced: dict[int, int]) -> None:
         self.gaz, self.spans, self.pri, self.base, self.quals = gaz, spans, pri, base, dict(quals)
         self.key_of, self.total_c, self.total_a, self.group_c, self.group_a = key_of, total_c, total_a, group_c, group_a
-        self.all_c, self.near = sum(total_c.values(), 0.0), near
+        self.all_c, self.near, self.forced = sum(total_c.values(), 0.0), near, forced
 
 
 _NONE: dict[str, float] = {}  # read only
@@ -541,7 +652,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     gc, ga = c.group_c.get(c.key_of[i], _NONE), c.group_a.get(c.key_of[i], _NONE)
     others = c.all_c - sum(gc.values(), 0.0)
     q_span = c.quals.get(i)
-    qrow = _best(c.base[q_span]) if q_span is not None else -1
+    qrow = -1 if q_span is None else c.forced[q_span] if q_span in c.forced else _best(c.base[q_span])
     b = c.base[i]
     pr = c.pri[i]
     priors = list(b.values())
@@ -676,15 +787,25 @@ def _near(gaz: Gazetteer, a: int, b: int, km: float = 60.0) -> bool:
 
 def _evidence_rows(gaz: Gazetteer, kept: tuple, i: int) -> list[dict]:
     """The candidates of span ``i`` with the evidence behind their scores, from ``_resolve(keep=True)``."""
-    context, sense_bonus, cues, choice = kept
+    context, sense_bonus, cues, choice, forced = kept
     evidence: list[tuple] = []
     _scores(context, i, evidence)
-    types = context.pri[i].types
+    if len(evidence) == 0:  # one candidate: no score was needed, but explain shows its prior
+        row = next(iter(context.base[i]))
+        evidence.append((row, context.base[i][row], 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, None))
+    types = dict(context.pri[i].types)
+    forced_row = forced.get(i, -1)
+    if forced_row >= 0 and forced_row not in types:  # an override may name a place the name never reads as
+        types[forced_row] = 0
+        evidence.append((forced_row, prior(gaz, forced_row), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, None))
     sense = sense_bonus.get(i, {})
-    return [_evidence_row(gaz, e, types[e[0]], sense.get(e[0], 0.0), cues[i], choice[i]) for e in evidence]
+    override_name = context.spans[i].text if forced_row >= 0 else None
+    return [_evidence_row(gaz, e, types[e[0]], sense.get(e[0], 0.0), cues[i], choice[i],
+                          override_name if e[0] == forced_row else None) for e in evidence]
 
 
-def _evidence_row(gaz: Gazetteer, e: tuple, name_type: int, sense: float, cues: dict, chosen: int) -> dict:
+def _evidence_row(gaz: Gazetteer, e: tuple, name_type: int, sense: float, cues: dict, chosen: int,
+                  override: str | None = None) -> dict:
     from geo.gazetteer import NAME_TYPES
 
     t = gaz._table
@@ -705,10 +826,13 @@ def _evidence_row(gaz: Gazetteer, e: tuple, name_type: int, sense: float, cues: 
         notes.append("a word beside it names its kind")
     if sense:
         notes.append("the same name is qualified elsewhere")
+    if override is not None:
+        notes.append(f"override: the house list reads {override!r} as {t['id'][row]}")
     if row == chosen:
         notes.append("chosen")
     return dict(id=t["id"][row], name=t["name"][row], kind=t["kind"][row], country=t["country"][row],
                 population=int(t["population"][row]), name_type=NAME_TYPES[name_type],
                 prior=round(prior_ - cue, 2), context=round(context, 2), qualifier=qualifier,
-                cue=cue, sense=sense, score=round(prior_ + context + qualifier + sense, 2),
+                cue=cue, sense=sense, override=OVERRIDE if override is not None else 0.0,
+                score=round(prior_ + context + qualifier + sense + (OVERRIDE if override is not None else 0.0), 2),
                 evidence="; ".join(notes))

@@ -43,7 +43,7 @@ import sys
 import tempfile
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -675,13 +675,15 @@ def _dense_cuts(text: str, starts: list[int], ends: list[int], limit: int) -> li
 
 
 def geoparse_text(text: str, *, name: str = "<text>", gazetteer: Gazetteer | None = None,
-                  chunk_chars: int = CHUNK_CHARS, max_mentions: int = MAX_MENTIONS) -> Article:
+                  chunk_chars: int = CHUNK_CHARS, max_mentions: int = MAX_MENTIONS,
+                  overrides: Mapping[str, str] | None = None) -> Article:
     """Geoparse a text of any length in bounded memory and linear time; see ``Article``.
 
     A text of at most ``chunk_chars`` characters and ``max_mentions`` recognised names (every
     news article) gives exactly ``geo.geoparse(text)``. A longer or denser one is geoparsed
     in pieces cut at paragraph, line or sentence ends; document context (one sense per name,
-    nearby places) then works within each piece.
+    nearby places) then works within each piece. ``overrides`` is ``geo.geoparse``'s house
+    list of readings, ``{name: place id}``.
 
     >>> geoparse_text("Talks in Baku.").mentions[0].place.country
     'AZ'
@@ -705,7 +707,11 @@ def geoparse_text(text: str, *, name: str = "<text>", gazetteer: Gazetteer | Non
         cuts = _dense_cuts(piece, [s.start for s in spans], [s.end for s in spans], limit)
         for a, b in zip([0, *cuts], [*cuts, len(piece)]):
             pieces.append((off + a, piece[a:b]))
-    docs = tuple(geoparse(piece, gazetteer=gaz) for _, piece in pieces)
+    if overrides:
+        from geo.resolve import check_overrides
+
+        overrides = check_overrides(overrides, gaz)  # a bad id fails even on a text without names
+    docs = tuple(geoparse(piece, gazetteer=gaz, overrides=overrides) for _, piece in pieces)
     return Article(name, text, docs, tuple(off for off, _ in pieces))
 
 

@@ -540,3 +540,27 @@ def test_geojson_output_is_strict_json(tmp_path):
         raise ValueError(c)
     fc = json.loads(r.stdout, parse_constant=no_nan)
     assert {f["properties"]["country"] for f in fc["features"]} == {None, "AZ", "AM"}
+
+
+def test_overrides_option(runner, tmp_path):
+    house = tmp_path / "house.csv"
+    house.write_text("name,place_id\nGeorgia,country:GE\n", encoding="utf-8")
+    text = "Storms hit Atlanta and much of Georgia."
+    r = runner.invoke(main, ["places", "-", "--format", "json"], input=text)
+    assert r.exit_code == 0 and "admin1:USA-3543" in r.output
+    r = runner.invoke(main, ["places", "-", "--format", "json", "--overrides", str(house)], input=text)
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)
+    assert [m["place"]["id"] for m in rows if m["text"] == "Georgia"] == ["country:GE"]
+    out = tmp_path / "m.html"
+    r = runner.invoke(main, ["map", "-", "-o", str(out), "--overrides", str(house)], input=text)
+    assert r.exit_code == 0 and out.exists()
+
+
+def test_overrides_option_errors(runner, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,place_id\nGeorgia,country:XX\n", encoding="utf-8")
+    r = runner.invoke(main, ["places", "-", "--overrides", str(bad)], input="")
+    assert r.exit_code == 2 and "country:XX" in r.stderr and "Traceback" not in r.stderr
+    r = runner.invoke(main, ["places", "-", "--overrides", str(tmp_path / "nope.csv")], input="Baku")
+    assert r.exit_code == 2 and "no such file" in r.stderr

@@ -23,7 +23,7 @@ from geo.corpus import (
     summarise_places,
     write_corpus,
 )
-from geo.errors import InputError
+from geo.errors import InputError, UnknownPlaceError
 
 distributed = pytest.importorskip("distributed")
 
@@ -348,3 +348,22 @@ def test_aggregate_map_renders_in_browser(request, corpus: Path, tmp_path: Path)
         browser.get(Path(path).resolve().as_uri())
         assert browser.execute_script("return typeof L") == "object"
         assert [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"] == []
+
+
+def test_overrides_in_corpus(tmp_path: Path) -> None:
+    texts = {"a": "Storms hit Atlanta and much of Georgia.", "b": "Georgia votes."}
+    gdf = geoparse_corpus(texts, scheduler="synchronous", overrides={"Georgia": "country:GE"})
+    assert set(gdf.loc[gdf["text"] == "Georgia", "place_id"]) == {"country:GE"}
+    with pytest.raises(UnknownPlaceError, match="country:XX"):
+        geoparse_corpus(texts, scheduler="synchronous", overrides={"Georgia": "country:XX"})
+    house = tmp_path / "house.csv"
+    house.write_text("name,place_id\nGeorgia,country:GE\n", encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(texts["a"], encoding="utf-8")
+    out = tmp_path / "m.parquet"
+    result = CliRunner().invoke(corpus_command, [str(tmp_path / "in"), "-o", str(out), "--overrides", str(house)])
+    assert result.exit_code == 0, result.output
+    import geopandas
+
+    df = geopandas.read_parquet(out)
+    assert set(df.loc[df["text"] == "Georgia", "place_id"]) == {"country:GE"}

@@ -283,3 +283,56 @@ def test_the_two_automata_match_as_one_over_every_name():
         assert found == one.find_matches_as_indexes(folded), text[:80]
         lowercase_found += sum(keys[g][:1].islower() for g, _, _ in found)
     assert lowercase_found >= 8
+
+
+# -- overrides: a newsroom's house list of readings -----------------------------------------------
+def test_override_beats_every_score():
+    text = "Storms hit Atlanta and much of Georgia on Monday. Georgia's governor spoke."
+    assert {m.place.id for m in geoparse(text).mentions if m.text == "Georgia"} == {"admin1:USA-3543"}
+    doc = geoparse(text, overrides={"Georgia": "country:GE"})
+    assert {m.place.id for m in doc.mentions if m.text == "Georgia"} == {"country:GE"}
+    assert next(m for m in doc.mentions if m.text == "Atlanta").place.country == "US"  # others keep their reading
+
+
+def test_override_matches_the_name_not_its_case_and_can_name_any_place():
+    doc = geoparse("Talks in Paris. PARIS replied.", overrides={"paris": "city:4717560"})  # Paris, Texas
+    assert [m.place.id for m in doc.mentions] == ["city:4717560", "city:4717560"]
+    assert [m.score for m in doc.mentions] == [1.0, 1.0]
+    # A place the name never reads as: the override still wins, and explain shows it.
+    doc = geoparse("Reporters in Springfield.", overrides={"Springfield": "country:FR"})
+    assert doc.mentions[0].place.id == "country:FR"
+    table = explain(doc, "Springfield")
+    assert table.iloc[0]["id"] == "country:FR"
+
+
+def test_explain_names_the_override():
+    doc = geoparse("Storms hit Atlanta and much of Georgia.", overrides={"Georgia": "country:GE"})
+    table = explain(doc, "Georgia")
+    top = table.iloc[0]
+    assert top["id"] == "country:GE" and top["override"] > 0 and "override" in top["evidence"]
+    assert (table.loc[1:, "override"] == 0).all()
+    parts = ["prior", "cue", "context", "qualifier", "sense", "override"]
+    assert (table[parts].sum(axis=1) - table["score"]).abs().max() < 0.05
+
+
+def test_unknown_override_id_is_a_clear_error():
+    with pytest.raises(geo.UnknownPlaceError, match="country:XX"):
+        geoparse("Talks in Georgia.", overrides={"Georgia": "country:XX"})
+    with pytest.raises(geo.InputError, match="country:XX"):  # also an InputError
+        geoparse("", overrides={"Georgia": "country:XX"})
+    with pytest.raises(geo.InputError):
+        geoparse("Talks.", overrides=[("Georgia", "country:GE")])
+
+
+def test_load_overrides(tmp_path):
+    f = tmp_path / "house.csv"
+    f.write_text("name,place_id\nGeorgia,country:GE\n\nParis , city:4717560\n", encoding="utf-8")
+    assert geo.load_overrides(f) == {"Georgia": "country:GE", "Paris": "city:4717560"}
+    f.write_text("name,id\nGeorgia,country:GE\n", encoding="utf-8")
+    with pytest.raises(geo.InputError, match="name,place_id"):
+        geo.load_overrides(f)
+    f.write_text("name,place_id\nGeorgia,\n", encoding="utf-8")
+    with pytest.raises(geo.InputError, match="line 2"):
+        geo.load_overrides(f)
+    with pytest.raises(geo.InputError, match="no such file"):
+        geo.load_overrides(tmp_path / "missing.csv")
