@@ -584,7 +584,13 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
     starts = _sentences(text)
     sentence_cache: dict[int, str] = {}
     places = _places(gaz)
+    # Mentions never overlap: "Paris, Texas" is "Paris" (qualified by Texas) and "Texas";
+    # "Washington, DC" is one mention, the city's own name, never the city twice.
+    merged: set[int] = set()
+    span_of: list[int] = []  # each mention's span, for explain
     for i, s in enumerate(spans):
+        if i in merged:
+            continue
         row = choice[i]
         final = scores[i]
         if final is not None and len(final) > 1:
@@ -596,15 +602,19 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
         qual = None
         text_, start, end = s.text, s.start, s.end
         if i in quals:
-            qs = spans[quals[i]]
-            qual = _place(gaz, places, forced.get(quals[i], -1) if quals[i] in forced else _best(base[quals[i]]))
-            if text[s.end:qs.start] != " in ":  # "Paris, Texas" is one mention; "Paris in Texas" two
+            q = quals[i]
+            qs = spans[q]
+            qrow = forced[q] if q in forced else _best(base[q])
+            qual = _place(gaz, places, qrow)
+            if qrow == row and text[s.end:qs.start] != " in ":  # "Washington, DC": one name of one place
                 text_, end = text[start:qs.end], qs.end
+                merged.add(q)
         sentence = _sentence_at(text, starts, start, sentence_cache)
         m = Mention(start, end, text_, s.form, _place(gaz, places, row), sentence, round(conf, 4), qual,
                     len(mentions))
         mentions.append(m)
-    return mentions, ((context, sense_bonus, cues, choice, forced) if keep else None)
+        span_of.append(i)
+    return mentions, ((context, sense_bonus, cues, choice, forced, span_of) if keep else None)
 
 
 def _places(gaz: Gazetteer) -> dict[int, Place]:
@@ -787,7 +797,8 @@ def _near(gaz: Gazetteer, a: int, b: int, km: float = 60.0) -> bool:
 
 def _evidence_rows(gaz: Gazetteer, kept: tuple, i: int) -> list[dict]:
     """The candidates of span ``i`` with the evidence behind their scores, from ``_resolve(keep=True)``."""
-    context, sense_bonus, cues, choice, forced = kept
+    context, sense_bonus, cues, choice, forced, span_of = kept
+    i = span_of[i]
     evidence: list[tuple] = []
     _scores(context, i, evidence)
     if len(evidence) == 0:  # one candidate: no score was needed, but explain shows its prior
