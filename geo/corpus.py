@@ -66,9 +66,9 @@ TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 #: Columns of the mention table, in order (``geometry`` is built from ``lon``/``lat``).
 MENTION_COLUMNS = ["doc_id", "start", "end", "text", "form", "place_id", "name", "kind", "country", "admin1",
-                   "score"]
+                   "geonameid", "score"]
 #: Columns of the per-place summary, in order.
-PLACE_COLUMNS = ["place_id", "name", "kind", "country", "admin1", "mentions", "documents"]
+PLACE_COLUMNS = ["place_id", "name", "kind", "country", "admin1", "geonameid", "mentions", "documents"]
 _STR = ["doc_id", "text", "form", "place_id", "name", "kind", "country", "admin1"]
 _MIN_BLOCK, _MAX_BLOCK = 16 * 1024, 8 * 1024 * 1024
 #: With neither ``scheduler`` nor ``workers`` given, a corpus smaller than this (in bytes, about
@@ -294,11 +294,11 @@ def _parse_doc(doc_id: str, text: Any, error: str | None, on_error: str,
     for m in doc.mentions:
         p = m.place
         if p is None:
-            rows.append((doc_id, m.start, m.end, m.text, m.form, None, None, None, None, None, m.score,
+            rows.append((doc_id, m.start, m.end, m.text, m.form, None, None, None, None, None, None, m.score,
                          math.nan, math.nan))
         else:
             rows.append((doc_id, m.start, m.end, m.text, m.form, p.id, p.name, p.kind, p.country, p.admin1,
-                         m.score, p.lon, p.lat))
+                         p.geonameid, m.score, p.lon, p.lat))
     return rows, None
 
 
@@ -310,6 +310,7 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
         df[c] = df[c].astype(object)
     for c in ("start", "end"):
         df[c] = df[c].astype("int64")
+    df["geonameid"] = df["geonameid"].astype("Int64")  # None where the place has no GeoNames id
     for c in ("score", "lon", "lat"):
         df[c] = df[c].astype("float64")
     return df
@@ -534,11 +535,12 @@ def _summary_frame(mentions: pd.DataFrame) -> pd.DataFrame:
 
     df = mentions[mentions["place_id"].notna()]
     if df.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("mentions", "documents") else object)
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("mentions", "documents") else
+                                          "Int64" if c == "geonameid" else object)
                              for c in PLACE_COLUMNS} | {"lon": pd.Series(dtype="float64"),
                                                          "lat": pd.Series(dtype="float64")})
     g = df.groupby("place_id", sort=False)
-    out = g[["name", "kind", "country", "admin1", "lon", "lat"]].first()
+    out = g[["name", "kind", "country", "admin1", "geonameid", "lon", "lat"]].first()
     out["mentions"] = g.size()
     out["documents"] = g["doc_id"].nunique()
     out = out.reset_index()[PLACE_COLUMNS + ["lon", "lat"]]
@@ -555,7 +557,7 @@ def _combine_summaries(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return _summary_frame(_frame([]))
     df = pd.concat(frames, ignore_index=True)
     g = df.groupby("place_id", sort=False)
-    out = g[["name", "kind", "country", "admin1", "lon", "lat"]].first()
+    out = g[["name", "kind", "country", "admin1", "geonameid", "lon", "lat"]].first()
     out["mentions"] = g["mentions"].sum().astype("int64")
     out["documents"] = g["documents"].sum().astype("int64")  # a document lies in one partition only
     out = out.reset_index()[PLACE_COLUMNS + ["lon", "lat"]]
@@ -703,7 +705,7 @@ class _GeoParquetSink:
         import pyarrow as pa
 
         types = {"start": pa.int64(), "end": pa.int64(), "mentions": pa.int64(), "documents": pa.int64(),
-                 "score": pa.float64()}
+                 "score": pa.float64(), "geonameid": pa.int64()}
         fields = [pa.field(c, types.get(c, pa.string())) for c in self.columns]
         return pa.schema(fields + [pa.field("geometry", pa.binary())])
 

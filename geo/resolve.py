@@ -143,7 +143,8 @@ class Document:
             r = rows.get(m.place.id)
             if r is None:
                 p = m.place
-                rows[p.id] = r = dict(id=p.id, name=p.name, kind=p.kind, country=p.country, mentions=0,
+                rows[p.id] = r = dict(id=p.id, name=p.name, kind=p.kind, country=p.country, geonameid=p.geonameid,
+                                      mentions=0,
                                       first=m.start, forms=set(), texts=[], sentences=[], lat=p.lat, lon=p.lon,
                                       geometry=p.geometry, place=p)
             r["mentions"] += 1
@@ -152,12 +153,15 @@ class Document:
             r["sentences"].append((m.sentence, m.text))
         for r in rows.values():
             r["forms"] = ",".join(sorted(r["forms"]))
-        cols = ["id", "name", "kind", "country", "mentions", "first", "forms", "texts", "sentences", "lat", "lon",
-                "place", "geometry"]
-        return gpd.GeoDataFrame(list(rows.values()), columns=cols, geometry="geometry", crs=4326)
+        cols = ["id", "name", "kind", "country", "geonameid", "mentions", "first", "forms", "texts", "sentences",
+                "lat", "lon", "place", "geometry"]
+        gdf = gpd.GeoDataFrame(list(rows.values()), columns=cols, geometry="geometry", crs=4326)
+        gdf["geonameid"] = gdf["geonameid"].astype("Int64")  # <NA> where the place has no GeoNames id
+        return gdf
 
     def to_geojson(self) -> str:
         """The places as a GeoJSON FeatureCollection string (mention sentences included)."""
+        import pandas as pd
         import shapely
 
         feats = []
@@ -165,6 +169,7 @@ class Document:
             feats.append({"type": "Feature", "id": r.id, "geometry": json.loads(shapely.to_geojson(r.geometry)),
                           "properties": {"name": r.name, "kind": r.kind,
                                          "country": r.country if isinstance(r.country, str) else None,
+                                         "geonameid": None if r.geonameid is pd.NA else int(r.geonameid),
                                          "mentions": r.mentions, "first": r.first, "forms": r.forms,
                                          "texts": r.texts, "lat": r.lat, "lon": r.lon}})
         return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False, allow_nan=False)
@@ -173,11 +178,15 @@ class Document:
         """The mentions as a pandas DataFrame."""
         import pandas as pd
 
-        return pd.DataFrame([dict(start=m.start, end=m.end, text=m.text, form=m.form,
-                                  place=m.place.name if m.place else None, kind=m.place.kind if m.place else None,
-                                  country=m.place.country if m.place else None, id=m.place.id if m.place else None,
-                                  score=round(m.score, 2)) for m in self.mentions],
-                            columns=["start", "end", "text", "form", "place", "kind", "country", "id", "score"])
+        df = pd.DataFrame([dict(start=m.start, end=m.end, text=m.text, form=m.form,
+                                place=m.place.name if m.place else None, kind=m.place.kind if m.place else None,
+                                country=m.place.country if m.place else None, id=m.place.id if m.place else None,
+                                geonameid=m.place.geonameid if m.place else None,
+                                score=round(m.score, 2)) for m in self.mentions],
+                          columns=["start", "end", "text", "form", "place", "kind", "country", "id", "geonameid",
+                                   "score"])
+        df["geonameid"] = df["geonameid"].astype("Int64")
+        return df
 
     def _repr_html_(self) -> str:
         rows = "".join(

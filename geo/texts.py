@@ -715,8 +715,8 @@ def geoparse_text(text: str, *, name: str = "<text>", gazetteer: Gazetteer | Non
     return Article(name, text, docs, tuple(off for off, _ in pieces))
 
 
-_PLACE_COLUMNS = ["id", "name", "kind", "country", "mentions", "first", "forms", "texts", "sentences", "lat", "lon",
-                  "place", "geometry"]
+_PLACE_COLUMNS = ["id", "name", "kind", "country", "geonameid", "mentions", "first", "forms", "texts", "sentences",
+                  "lat", "lon", "place", "geometry"]
 
 
 def merge_places(items: Iterable[Any]) -> gpd.GeoDataFrame:
@@ -776,7 +776,7 @@ def _json_default(v: Any) -> Any:
 def _mention_record(name: str, m: Mention) -> dict[str, Any]:
     p = m.place
     place = None if p is None else {"id": p.id, "name": p.name, "kind": p.kind, "country": p.country,
-                                    "lat": _num(p.lat), "lon": _num(p.lon)}
+                                    "geonameid": p.geonameid, "lat": _num(p.lat), "lon": _num(p.lon)}
     return {"file": name, "start": m.start, "end": m.end, "text": m.text, "form": m.form, "score": _num(m.score),
             "place": place}
 
@@ -799,11 +799,20 @@ def places_geojson(places: gpd.GeoDataFrame) -> str:
         feats.append({"type": "Feature", "id": r.get("id"), "geometry": geom,
                       "properties": {"name": r.get("name"), "kind": r.get("kind"),
                                      "country": r.get("country") if isinstance(r.get("country"), str) else None,
+                                     "geonameid": _gnid(r.get("geonameid")),
                                      "mentions": int(r.get("mentions") or 0), "first": r.get("first"),
                                      "forms": r.get("forms"), "texts": list(r.get("texts") or []),
                                      "lat": _num(r.get("lat")), "lon": _num(r.get("lon"))}})
     return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False, default=_json_default,
                       allow_nan=False)
+
+
+def _gnid(v: Any) -> int | None:
+    """A GeoNames id as an int, or None (missing, NA, 0)."""
+    try:
+        return int(v) if v is not None and v == v and int(v) > 0 else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _cell(v: Any) -> str:
@@ -820,7 +829,8 @@ def _width(s: str) -> int:
 
 _TABLE = [("file", "<"), ("start", ">"), ("end", ">"), ("text", "<"), ("form", "<"), ("place", "<"), ("kind", "<"),
           ("country", "<"), ("lat", ">"), ("lon", ">"), ("id", "<")]
-_CSV = ["file", "start", "end", "text", "form", "place_id", "place", "kind", "country", "lat", "lon", "score"]
+_CSV = ["file", "start", "end", "text", "form", "place_id", "place", "kind", "country", "geonameid", "lat", "lon",
+        "score"]
 
 
 def format_mentions(articles: Sequence[Article], fmt: str = "table") -> str:
@@ -847,7 +857,8 @@ def format_mentions(articles: Sequence[Article], fmt: str = "table") -> str:
         p = r["place"] or {}
         flat.append({"file": r["file"], "start": r["start"], "end": r["end"], "text": r["text"], "form": r["form"],
                      "place_id": p.get("id"), "id": p.get("id"), "place": p.get("name"), "kind": p.get("kind"),
-                     "country": p.get("country"), "lat": p.get("lat"), "lon": p.get("lon"), "score": r["score"]})
+                     "country": p.get("country"), "geonameid": p.get("geonameid"), "lat": p.get("lat"),
+                     "lon": p.get("lon"), "score": r["score"]})
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=_CSV, extrasaction="ignore", lineterminator="\n")
