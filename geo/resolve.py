@@ -494,8 +494,8 @@ def geoparse(text: object, *, gazetteer: Gazetteer | None = None, demonyms: bool
     evidence says. An id the gazetteer does not have raises ``UnknownPlaceError``.
 
     >>> doc = geoparse("Paris, Texas is not Paris, France.")
-    >>> [(m.text, m.place.country) for m in doc.mentions if m.qualifier]
-    [('Paris, Texas', 'US'), ('Paris, France', 'FR')]
+    >>> [(m.text, m.place.country, m.qualifier.name) for m in doc.mentions if m.qualifier]
+    [('Paris', 'US', 'Texas'), ('Paris', 'FR', 'France')]
     >>> geoparse("Talks in Georgia.", overrides={"Georgia": "country:GE"}).mentions[0].place.id
     'country:GE'
     >>> geoparse("", overrides={"Georgia": "country:GE"}).mentions
