@@ -49,7 +49,8 @@ FEATURES: tuple[str, ...] = (
     # a word beside the name says its kind: "the town of", "Lachin district"
     "cue.city", "cue.admin",
     # the rest of the text
-    "context.country", "context.country_share", "context.admin1", "context.near", "context.lonely_country",
+    "context.country", "context.country_share", "context.admin1", "context.admin1_share", "context.near",
+    "context.near_local", "context.lonely_country",
     # "Paris, Texas": the qualifier after a comma or "in"
     "qualifier.contains", "qualifier.same", "qualifier.near_city", "qualifier.in_list", "qualifier.over_region",
     # "Syracuse, New York": the second name contains a reading of the first
@@ -61,7 +62,7 @@ FEATURES: tuple[str, ...] = (
 )
 _FI = {f: i for i, f in enumerate(FEATURES)}
 #: Settings of the evidence that are not learned: distances and how confident a first guess must be.
-SETTINGS_DEFAULT = {"near_km": 300.0, "qualifier_near_km": 60.0, "confident_margin": 1.5, "weak_weight": 0.4,
+SETTINGS_DEFAULT = {"near_km": 300.0, "near_local_km": 50.0, "qualifier_near_km": 60.0, "confident_margin": 1.5, "weak_weight": 0.4,
                     "lonely_min_mentions": 3.0}
 WEIGHTS_FILE = "resolver-weights.json"
 _W: list[float] = [0.0] * len(FEATURES)  # the weights in FEATURES order, filled by _set_weights
@@ -74,8 +75,10 @@ CITY_AFTER = re.compile(r"^\s+(?:city|town|village)\b", re.I)
 ADMIN_CUES = re.compile(r"(?:\b(?:state|province|region|district|county|governorate|oblast|prefecture) of\s+$)",
                         re.I)
 CITY_AFTER_LETTERS = frozenset("ctv")  # first letters of the words CITY_AFTER looks for
-ADMIN_AFTER_LETTERS = frozenset("sprdog")
-ADMIN_AFTER = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture)\b", re.I)
+ADMIN_AFTER_LETTERS = frozenset("sprdogal")
+# "the New York attorney general", "Ohio lawmakers": offices of a state, not of a city.
+ADMIN_AFTER = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture|attorney general"
+                         r"|governor|legislature|lawmakers|general assembly)\b", re.I)
 # Where a sentence ends: after . ! ? (and closing quotes) before a capital, or at line breaks.
 # The first character is a plain set, which lets the regex engine skip ahead quickly.
 _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|(?<=\n)\n*)")
@@ -405,7 +408,7 @@ def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
     before = text[max(0, span.start - 30):span.start]
     # Cheap tests before the regular expressions: "... of " before, or a word after.
     of_before = before[-1:].isspace() and before.rstrip()[-2:].lower() == "of"
-    after = text[span.end:span.end + 15]
+    after = text[span.end:span.end + 25]
     next_letter = after.lstrip()[:1].lower() if after[:1].isspace() else ""
     if pri.city:
         city = bool((of_before and CITY_CUES.search(before)) or (next_letter in CITY_AFTER_LETTERS
@@ -464,7 +467,8 @@ class _Priors:
         self.city, self.admin = "city" in self.kinds, not self.kinds.isdisjoint(ADMIN_KINDS)
         self.head = not self.kinds.isdisjoint(("city", "admin2", "admin1"))  # "Paris" of "Paris, Texas"
         self.qualifier = any(kinds[r] in ("admin1", "country", "admin2", "disputed") or typ == 2
-                             for r, typ in span.candidates)  # "Texas", "DC"
+                             or (kinds[r] == "region" and countries[r])
+                             for r, typ in span.candidates)  # "Texas", "DC", "England"
         self.first_kind = kinds[span.candidates[0][0]]
         # The name is the primary name of a country or first-level region ("Vietnam", "Michigan").
         self.region_primary = any(typ == 0 and kinds[r] in ("country", "admin1") for r, typ in span.candidates)
@@ -648,7 +652,7 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
         own_a = group_a.setdefault(key, {})
         own_a[ak] = own_a.get(ak, 0.0) + w
     # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
-    near = _nearness(gaz, pri, base, anchors, key_of, _SET["near_km"])
+    near = _nearness(gaz, pri, base, anchors, key_of, _SET["near_km"] * 5.8)  # km, where nearness > 0.003
     lists = _lists(text, spans, top_kinds)
 
     context = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced,
@@ -730,7 +734,7 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
         if i in quals:
             q = quals[i]
             qs = spans[q]
-            qrow = forced[q] if q in forced else _best(base[q])
+            qrow = _qualifier_row(context, q)
             qual = _place(gaz, places, qrow)
             if qrow == row and text[s.end:qs.start] != " in ":  # "Washington, DC": one name of one place
                 text_, end = text[start:qs.end], qs.end
@@ -796,12 +800,14 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     gc, ga = c.group_c.get(c.key_of[i], _NONE), c.group_a.get(c.key_of[i], _NONE)
     others = c.all_c - sum(gc.values(), 0.0)
     q_span = c.quals.get(i)
-    qrow = -1 if q_span is None else c.forced[q_span] if q_span in c.forced else _best(c.base[q_span])
+    qrow = -1 if q_span is None else _qualifier_row(c, q_span)
     qkind = kinds[qrow] if qrow >= 0 else ""
     b = c.base[i]
     pr = c.pri[i]
     priors = list(b.values())
     near = c.near.get(i, _NONE_ROWS)
+    all_a = sum(total_a.values(), 0.0) - sum(ga.values(), 0.0)
+    near_km, local_km = _SET["near_km"], _SET["near_local_km"]
     in_list = c.lists.get(i)
     head = c.heads.get(i)
     lonely = others >= _SET["lonely_min_mentions"]
@@ -810,6 +816,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     w_c, w_share, w_a, w_near, w_lonely = (w[_FI["context.country"]], w[_FI["context.country_share"]],
                                            w[_FI["context.admin1"]], w[_FI["context.near"]],
                                            w[_FI["context.lonely_country"]])
+    w_a_share, w_local = w[_FI["context.admin1_share"]], w[_FI["context.near_local"]]
     sc: dict[int, float] = {}
     qualified = False
     for j in range(len(priors)):
@@ -819,18 +826,24 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
         a_other = total_a.get(pr.region_keys[j], 0.0) - ga.get(pr.region_keys[j], 0.0)
         a_other = a_other if a_other > 0.0 else 0.0
         share = c_other / others if others else 0.0
-        prox = near.get(row, 0.0)
+        km = near.get(row, -1.0)
+        prox = math.exp(-km / near_km) if km >= 0.0 else 0.0
+        local = math.exp(-km / local_km) if 0.0 <= km < 8.0 * local_km else 0.0
         c1 = c_other if c_other < 1.0 else 1.0
         a1 = a_other if a_other < 1.0 else 1.0
+        a_share = a_other / all_a if all_a > 0.0 and pr.region_keys[j] != NATIONAL else 0.0
         lone = 1.0 if lonely and not c_other and kind == "country" else 0.0
-        score = priors[j] + w_c * c1 + w_share * share + w_a * a1 + w_near * prox + w_lonely * lone
+        score = (priors[j] + w_c * c1 + w_share * share + w_a * a1 + w_a_share * a_share + w_near * prox
+                 + w_local * local + w_lonely * lone)
         f: dict[str, float] | None = None
         if evidence is not None:
-            f = {"context.country": c1, "context.country_share": share, "context.admin1": a1, "context.near": prox,
+            f = {"context.country": c1, "context.country_share": share, "context.admin1": a1,
+                 "context.admin1_share": a_share, "context.near": prox, "context.near_local": local,
                  "context.lonely_country": lone}
         if qrow >= 0:
             contains = ((qkind in ADMIN_KINDS and bool(admin1s[qrow]) and admin1s[qrow] == pr.admin1s[j])
-                        or (qkind == "country" and countries[qrow] == cc)) and qrow != row
+                        or (qkind == "country" and countries[qrow] == cc)
+                        or (qkind == "region" and countries[qrow] == cc and _covers(c.gaz, qrow, row))) and qrow != row
             near_city = (not contains and qkind == "city" and cc == countries[qrow] and kind == "city"
                          and qrow != row and _near(c.gaz, row, qrow, qual_km))
             if qrow == row or contains or near_city:
@@ -864,6 +877,23 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
 
 
 _NONE_ROWS: dict[int, float] = {}  # read only
+
+
+def _qualifier_row(c: _Context, q: int) -> int:
+    """The place a qualifier span stands for: its override; else its best reading that
+    contains a reading of the name before it ("Syracuse, New York": the state); else its best."""
+    if q in c.forced:
+        return c.forced[q]
+    head = c.heads.get(q)
+    best, best_score = -1, -math.inf
+    if head is not None:
+        pr = c.pri[q]
+        for j, (row, v) in enumerate(c.base[q].items()):
+            kind = pr.row_kinds[j]
+            if v > best_score and ((kind == "country" and pr.countries[j] in head[0])
+                                   or (kind in ADMIN_KINDS and pr.admin1s[j] in head[1])):
+                best, best_score = row, v
+    return best if best >= 0 else _best(c.base[q])
 
 
 def _kind_class(kind: str) -> str:
@@ -914,9 +944,9 @@ def _region_key(admin1: str | None) -> str:
 
 
 def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], anchors: list[tuple[int, int]],
-              key_of: list[str], scale_km: float = 300.0) -> dict[int, dict[int, float]]:
-    """``{span: {row: nearness}}``: how close each candidate lies to the confident places of other
-    spans, ``exp(-km / scale_km)`` for the nearest (left out when below 0.003)."""
+              key_of: list[str], max_km: float = 1740.0) -> dict[int, dict[int, float]]:
+    """``{span: {row: km}}``: how far each candidate lies from the nearest confident place of
+    another span (left out beyond ``max_km``)."""
     if not anchors:
         return {}
     if len(anchors) > MAX_ANCHORS:  # long texts: an even sample keeps the work linear in the text
@@ -956,7 +986,7 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
     out: dict[int, dict[int, float]] = {}
     for i in ambiguous:
         kms = km_of[key_of[i]]
-        near = {r: v for r in base[i] if (v := math.exp(-kms[r] / scale_km)) > 0.003}
+        near = {r: v for r in base[i] if (v := kms[r]) <= max_km}
         if near:
             out[i] = near
     return out
@@ -993,6 +1023,15 @@ def _nearest_km_numpy(gaz: Gazetteer, pairs: list[tuple[str, int]], anchors: lis
     chord2 = np.square(xyz[list(p_rows)][:, None, :] - xyz[list(a_rows)][None, :, :]).sum(axis=2)
     chord2[np.equal.outer(p_names, a_names)] = np.inf  # a name is no evidence for itself
     return (2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(chord2.min(axis=1)) / 2))).tolist()
+
+
+def _covers(gaz: Gazetteer, area: int, row: int) -> bool:
+    """The polygon of row ``area`` (a region: England, Scotland) holds the point of row ``row``."""
+    from shapely.geometry import Point
+
+    geom = gaz._geometry(area)
+    t = gaz._table
+    return geom is not None and bool(geom.covers(Point(float(t["lon"][row]), float(t["lat"][row]))))
 
 
 def _near(gaz: Gazetteer, a: int, b: int, km: float = 60.0) -> bool:
