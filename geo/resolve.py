@@ -43,7 +43,7 @@ FEATURES: tuple[str, ...] = (
     # prior: what the place is, before the text is read
     "prior.country", "prior.disputed", "prior.region", "prior.corridor", "prior.admin1", "prior.physical",
     "prior.admin2", "prior.city", "prior.city_log_population", "prior.capital", "prior.other_log_population",
-    "prior.citylike",
+    "prior.citylike", "prior.namesake_larger", "prior.town_named_like_region",
     # how the name is written: a place's primary name costs nothing
     "name.alias", "name.abbrev", "name.demonym", "name.code",
     # a word beside the name says its kind: "the town of", "Lachin district"
@@ -433,7 +433,7 @@ class _Priors:
 
     __slots__ = ("base", "types", "row_ids", "countries", "admin1s", "region_keys", "row_kinds", "xs",
                  "ys", "zs", "kinds", "no_cues", "top", "margin", "top_kind", "top_country", "top_region", "key",
-                 "city", "admin", "head", "qualifier", "first_kind", "region_primary", "gen")
+                 "city", "admin", "head", "qualifier", "first_kind", "region_primary", "gen", "dwarf", "towns")
 
     def __init__(self, gaz: Gazetteer, span: Span) -> None:
         self.gen = _GEN[0]
@@ -445,6 +445,21 @@ class _Priors:
             p = prior(gaz, row, typ)
             if row not in b or p > b[row]:
                 b[row], ty[row] = p, typ
+        # A town beside a namesake city 100 times its size ("Moscow", Pennsylvania): log10 of the ratio.
+        pops = {r: int(t["population"][r]) for r in b if kinds[r] == "city"}
+        largest = max(pops.values(), default=0)
+        self.dwarf: dict[int, float] = {r: v for r, p in pops.items()
+                                        if (v := math.log10((largest + 10) / (p + 10))) > 0.0}
+        w_dwarf = _W[_FI["prior.namesake_larger"]]
+        if w_dwarf:
+            for r, v in self.dwarf.items():
+                b[r] += w_dwarf * v
+        # A town (under 100,000) that bears the primary name of a country or first-level region.
+        region_primary = any(typ == 0 and kinds[r] in ("country", "admin1") for r, typ in span.candidates)
+        self.towns: set[int] = {r for r, p in pops.items() if p < 100_000} if region_primary else set()
+        w_town = _W[_FI["prior.town_named_like_region"]]
+        for r in self.towns:
+            b[r] += w_town
         self.base, self.types = b, ty
         # Per candidate row, in the order of ``base``: the facts the context rules look up.
         self.row_ids: list[int] = list(b)
@@ -471,7 +486,7 @@ class _Priors:
                              for r, typ in span.candidates)  # "Texas", "DC", "England"
         self.first_kind = kinds[span.candidates[0][0]]
         # The name is the primary name of a country or first-level region ("Vietnam", "Michigan").
-        self.region_primary = any(typ == 0 and kinds[r] in ("country", "admin1") for r, typ in span.candidates)
+        self.region_primary = region_primary
 
 
 def _priors(gaz: Gazetteer, span: Span) -> _Priors:
@@ -665,7 +680,7 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
             continue
         sc, qualified = _scores(context, i)
         scores.append(sc)
-        if i in quals and not qualified:
+        if i in quals and _best(sc) not in qualified:
             del quals[i]  # "Yerevan, Baku": a list, not a qualifier
 
     # 3. One sense per name: unqualified spans of one name share the best summed score.
@@ -789,7 +804,7 @@ class _Context:
 _NONE: dict[str, float] = {}  # read only
 
 
-def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[dict[int, float], bool]:
+def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[dict[int, float], set[int]]:
     """Each candidate row's score for span ``i``, and whether its qualifier agreed with one.
 
     With ``evidence``, also appends each candidate's pieces of evidence to it.
@@ -818,7 +833,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
                                            w[_FI["context.lonely_country"]])
     w_a_share, w_local = w[_FI["context.admin1_share"]], w[_FI["context.near_local"]]
     sc: dict[int, float] = {}
-    qualified = False
+    qualified: set[int] = set()
     for j in range(len(priors)):
         row, cc, kind = pr.row_ids[j], pr.countries[j], pr.row_kinds[j]
         c_other = total_c.get(cc, 0.0) - gc.get(cc, 0.0) if cc else 0.0
@@ -847,7 +862,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
             near_city = (not contains and qkind == "city" and cc == countries[qrow] and kind == "city"
                          and qrow != row and _near(c.gaz, row, qrow, qual_km))
             if qrow == row or contains or near_city:
-                qualified = True
+                qualified.add(row)
                 qf = "qualifier.same" if qrow == row else "qualifier.contains" if contains else "qualifier.near_city"
                 score += w[_FI[qf]]
                 if f is not None:
@@ -1073,8 +1088,13 @@ def _span_features(gaz: Gazetteer, context: _Context, cue: dict[str, float], i: 
     cue_city = cue.get("city", 0.0) != 0.0
     cue_admin = any(cue.get(k, 0.0) != 0.0 for k in ADMIN_KINDS)
     out: dict[int, dict[str, float]] = {}
+    dwarf = context.pri[i].dwarf
     for row, _, f in evidence:
         feats = {FEATURES[k]: v for k, v in _prior_features(gaz, row, types[row])}
+        if row in dwarf:
+            feats["prior.namesake_larger"] = dwarf[row]
+        if row in context.pri[i].towns:
+            feats["prior.town_named_like_region"] = 1.0
         kind = kinds[row]
         if kind == "city" and cue_city:
             feats["cue.city"] = 1.0

@@ -10,7 +10,10 @@ matches a gold toponym, a softmax over its candidate places, whose scores are we
 sums (``geo.resolve.FEATURES``); the correct candidate is the one with the gold's GeoNames id,
 else the nearest within 161 km. It is fitted with L2 regularisation by full-batch Adam in
 numpy: no training library is needed, and inference stays a few float operations per
-candidate. Document context (the first guesses of the other names) depends on the weights,
+candidate. The L2 penalty pulls the weights towards the hand-set ones of
+``scripts/resolver-prior.json`` (a Gaussian prior around them, MAP estimate): evidence the
+corpora hold little of (a cue word, a qualifier, a list) keeps about its hand-set weight,
+while what they hold much of (priors, document context) is learned. Document context (the first guesses of the other names) depends on the weights,
 so features are extracted again with the new weights and the model refitted (``--rounds``).
 
 The corpora train the weights only. Nothing of their annotations (names, coordinates, ids)
@@ -29,7 +32,6 @@ import datetime
 import hashlib
 import importlib.util
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -60,12 +62,13 @@ def fold_of(corpus: str, doc_id: str, k: int) -> int:
 def load_docs(eval_dir: Path, k: int) -> list[dict]:
     docs = []
     for name in CORPORA:
-        for line in open(eval_dir / name, encoding="utf-8"):
-            if line.strip():
-                d = json.loads(line)
-                d["corpus"] = name
-                d["fold"] = fold_of(name, str(d["id"]), k)
-                docs.append(d)
+        with open(eval_dir / name, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    d = json.loads(line)
+                    d["corpus"] = name
+                    d["fold"] = fold_of(name, str(d["id"]), k)
+                    docs.append(d)
     return docs
 
 
@@ -240,11 +243,12 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--l2", type=float, default=1e-3)
+    ap.add_argument("--l2", type=float, default=0.1, help="strength of the pull towards the prior weights")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--cv-only", action="store_true", help="report cross-validated figures; write nothing")
-    ap.add_argument("--start", type=Path, default=ROOT / "geo" / resolve.WEIGHTS_FILE,
-                    help="weights to start from (their settings are kept)")
+    ap.add_argument("--prior", type=Path, default=ROOT / "scripts" / "resolver-prior.json",
+                    help="the hand-set weights to start from and to centre the regularisation on (their settings "
+                         "are kept)")
     ap.add_argument("--out", type=Path, default=ROOT / "geo" / resolve.WEIGHTS_FILE)
     a = ap.parse_args(argv)
     if not (a.eval_dir / "score.py").exists():
@@ -252,19 +256,21 @@ def main(argv=None) -> None:
     score_mod = load_score_module(a.eval_dir)
     gaz = geo.load_gazetteer()
     docs = load_docs(a.eval_dir, a.folds)
-    base = json.loads(a.start.read_text(encoding="utf-8"))
+    base = json.loads(a.prior.read_text(encoding="utf-8"))
+    centre = base["weights"]
     t0 = time.perf_counter()
     print(f"{len(docs)} documents, {a.folds} folds by document, l2 {a.l2}, {a.rounds} rounds")
-    cv = cross_validate(docs, gaz, score_mod, base, a.folds, a.l2, a.rounds)
+    cv = cross_validate(docs, gaz, score_mod, base, a.folds, a.l2, a.rounds, centre=centre)
     for c, fig in cv.items():
         print(f"cross-validated {c}: {json.dumps(fig)}")
     if a.cv_only:
         return
     print("training on all documents")
-    w = train(docs, gaz, score_mod.haversine, base, a.l2, a.rounds)
-    data = weights_data(w, base, version=int(base.get("version", 0)) + 1,
+    w = train(docs, gaz, score_mod.haversine, base, a.l2, a.rounds, centre=centre)
+    data = weights_data(w, base, version=1,
                         model="conditional logit (softmax over each name's candidates), L2 "
-                              f"{a.l2}, {a.rounds} rounds of feature extraction; scripts/train_resolver.py",
+                              f"{a.l2} towards scripts/resolver-prior.json, {a.rounds} rounds of feature extraction; "
+                              "scripts/train_resolver.py",
                         trained={"corpora": list(CORPORA), "documents": len(docs),
                                  "date": datetime.date.today().isoformat()},
                         cross_validated={"folds": a.folds, "by": "document", **cv})

@@ -352,3 +352,84 @@ def test_load_overrides(tmp_path):
         geo.load_overrides(f)
     with pytest.raises(geo.InputError, match="no such file"):
         geo.load_overrides(tmp_path / "missing.csv")
+
+
+# -- mistake families (issue 13), with sentences written for these tests ------------------------
+def ids(text: str) -> list[tuple[str, str]]:
+    return [(m.text, m.place.id) for m in geoparse(text).mentions]
+
+
+@pytest.mark.parametrize("text", [
+    "Cases were confirmed in Michigan, Ohio, Kansas and Nevada.",
+    "Cases were confirmed in Oregon, California, Ohio and Texas.",
+    "Voters in Oregon, Ohio and Georgia went to the polls on Tuesday.",
+])
+def test_a_list_of_states_is_states(text):
+    doc = geoparse(text)
+    assert [(m.place.kind, m.place.country) for m in doc.mentions] == [("admin1", "US")] * len(doc.mentions)
+    assert all(m.qualifier is None for m in doc.mentions)
+
+
+def test_a_list_of_countries_is_not_a_qualifier():
+    doc = geoparse("Delegations from Vietnam, Thailand, Laos and Korea met on Friday.")
+    assert [m.place.id for m in doc.mentions] == ["country:VN", "country:TH", "country:LA", "country:KR"]
+    assert all(m.qualifier is None for m in doc.mentions)
+
+
+def test_city_and_country_pairs():
+    assert ids("Shelling near Lviv, Ukraine, and a raid on Mosul, Iraq.") == [
+        ("Lviv", "city:702550"), ("Ukraine", "country:UA"), ("Mosul", "city:99072"), ("Iraq", "country:IQ")]
+
+
+def test_city_and_state_pairs():
+    doc = geoparse("The rally in Syracuse, New York drew thousands.")
+    assert [(m.text, m.place.id) for m in doc.mentions] == [("Syracuse", "city:5140405"), ("New York", "admin1:USA-3559")]
+    assert doc.mentions[0].qualifier.id == "admin1:USA-3559"
+    assert ids("A statement from the New York attorney general followed.") == [("New York", "admin1:USA-3559")]
+    assert ids("Ohio lawmakers met in Columbus.")[0] == ("Ohio", "admin1:USA-3550")
+
+
+def test_a_region_beats_a_small_town_of_its_name_unless_the_text_says_town():
+    assert ids("Wildfires spread across Alberta and Queensland.") == [
+        ("Alberta", "admin1:CAN-632"), ("Queensland", "admin1:AUS-2657")]
+    doc = geoparse("Farmers near the town of Queensland, Nova Scotia, lost their crops.")
+    assert doc.mentions[0].place.kind == "city" and doc.mentions[0].place.country == "CA"
+
+
+def test_a_big_city_does_not_lose_to_a_small_namesake_on_context_alone():
+    doc = geoparse("American diplomats in Washington and New York prepared for talks in Moscow.")
+    assert [m.place.country for m in doc.mentions if m.text == "Moscow"] == ["RU"]
+    for name, country in [("Hamilton", "CA"), ("Kingston", "JM"), ("Richmond", "US")]:
+        assert geoparse(f"The mayor of {name} spoke on Monday.").mentions[0].place.country == country
+
+
+def test_one_sense_per_name_but_each_qualifier_keeps_its_own():
+    doc = geoparse("Flooding hit Newcastle, New South Wales. Later, Newcastle in England also flooded.")
+    got = [(m.text, m.place.country) for m in doc.mentions if m.text == "Newcastle"]
+    assert got == [("Newcastle", "AU"), ("Newcastle", "GB")]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Storms hit Atlanta and much of Georgia. Georgia's governor spoke. Georgia is wet.", "Georgia"),
+    ("Paris, Texas is smaller than Paris, France. Paris in Texas has a tower too.", "Paris"),
+    ("Talks in China; China and Japan.", "China"),
+])
+def test_explain_adds_up(text, name):
+    doc = geoparse(text)
+    for m in doc.mentions:
+        table = explain(doc, m)
+        ev = table.attrs["evidence"]
+        assert set(ev) <= set(table.columns) and "score" not in ev
+        assert (table[ev].sum(axis=1) - table["score"]).abs().max() < 1e-9
+        chosen = table[table["notes"].str.contains("chosen")]
+        assert chosen["id"].tolist() == [m.place.id]
+        assert table.iloc[0]["id"] == m.place.id  # the decision taken is the best score shown
+    assert len(explain(doc, name)) >= 1  # by the name as written
+
+
+def test_explain_shows_the_group_total_when_one_sense_per_name_decided():
+    doc = geoparse("Georgia's capital is Tbilisi. Georgia borders Armenia. Georgia is mountainous.")
+    table = explain(doc, "Georgia")
+    top = table.iloc[0]
+    assert top["id"] == "country:GE" and "summed over the 3 mentions" in top["notes"]
+    assert top["prior.country"] == pytest.approx(3 * geo.resolve.weights()["weights"]["prior.country"])
