@@ -619,8 +619,6 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
     spans = find_mentions(text, gaz, demonyms=demonyms)  # on "" too: the first call builds the matcher
     if not spans:
         return [], None
-    t = gaz._table
-    kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
     pri = [_priors(gaz, s) for s in spans]
     quals = _qualifiers(text, spans, pri)
     key_of = [p.key for p in pri]
@@ -632,98 +630,52 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
     #    ones weighing more; confident cities and regions are also evidence of nearness.
     base: list[dict[int, float]] = []
     cues: list[dict[str, float]] = []
-    anchors: list[tuple[int, int]] = []  # (span, row) of confident first guesses
-    total_c: dict[str, float] = {}
-    total_a: dict[str, float] = {}
-    group_c: dict[str, dict[str, float]] = {}  # per name: the weights of its own spans
-    group_a: dict[str, dict[str, float]] = {}
-    confident, weak = _SET["confident_margin"], _SET["weak_weight"]
-    top_kinds: list[str] = []
+    tops: list[int] = []
+    margins: list[float] = []
     for i, (s, p) in enumerate(zip(spans, pri)):
         cue = _cues(text, s, p)
         if cue is None:
             b, top, margin = p.base, p.top, p.margin
-            top_kind, cc, ak = p.top_kind, p.top_country, p.top_region
             cue = p.no_cues
         else:
             b = {row: v + cue[kind] for (row, v), kind in zip(p.base.items(), p.row_kinds)}
             top, margin = _top(b)
-            top_kind, cc, ak = kinds[top], countries[top], _region_key(admin1s[top])
         if forced and i in forced:  # an override is as confident as evidence gets
-            top = forced[i]
-            margin, top_kind, cc, ak = OVERRIDE, kinds[top], countries[top], _region_key(admin1s[top])
+            top, margin = forced[i], OVERRIDE
         base.append(b)
         cues.append(cue)
-        top_kinds.append(top_kind)
-        w = 1.0 if margin >= confident else weak
-        if margin >= confident and top_kind in ANCHOR_KINDS:
-            anchors.append((i, top))
-        key = key_of[i]
-        if cc:
-            total_c[cc] = total_c.get(cc, 0.0) + w
-            own_c = group_c.setdefault(key, {})
-            own_c[cc] = own_c.get(cc, 0.0) + w
-        total_a[ak] = total_a.get(ak, 0.0) + w
-        own_a = group_a.setdefault(key, {})
-        own_a[ak] = own_a.get(ak, 0.0) + w
-    # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
-    near = _nearness(gaz, pri, base, anchors, key_of, _SET["near_km"] * 5.8)  # km, where nearness > 0.003
-    lists = _lists(text, spans, top_kinds)
-
-    context = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced,
-                       lists)
-    # A span with one candidate needs no score unless one sense per name sums it (below).
-    scores: list[dict[int, float] | None] = []
-    for i in range(len(spans)):
-        if len(base[i]) == 1 and i not in quals:
-            scores.append(None)
-            continue
-        sc, qualified = _scores(context, i)
-        scores.append(sc)
-        if i in quals and _best(sc) not in qualified:
-            del quals[i]  # "Yerevan, Baku": a list, not a qualifier
-
-    # 3. One sense per name: unqualified spans of one name share the best summed score.
-    # Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
-    own = set(quals) | set(forced) | {i for i in range(len(spans)) if cues[i] is not pri[i].no_cues}
-    groups: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, s in enumerate(spans):
-        if i not in own:
-            groups[(s.form, key_of[i])].append(i)
-    choice: dict[int, int] = {}
-    sense_bonus: defaultdict[int, dict[int, float]] = defaultdict(dict)
-    group_of: dict[int, list[int]] = {}  # the spans whose summed scores decided a span's sense
-    w_sense = _W[_FI["sense.qualified_elsewhere"]]
-    for i in own:
-        own_scores = scores[i]
-        if i in forced:
-            choice[i] = forced[i]
-        else:
-            choice[i] = _best(own_scores) if own_scores is not None else next(iter(base[i]))
-    qualified_choice: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
-    for i in own:
-        qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
-    for name, idxs in groups.items():
-        if len(idxs) == 1 and name not in qualified_choice:
-            one = scores[idxs[0]]
-            choice[idxs[0]] = _best(one) if one is not None else next(iter(base[idxs[0]]))
-            continue
-        total: defaultdict[int, float] = defaultdict(float)
-        for i in idxs:
-            member = scores[i]
-            if member is None:
-                member = scores[i] = _scores(context, i)[0]
-            for row, v in member.items():
-                total[row] += v
-        for row in qualified_choice.get(name, set()):  # "Paris, Texas" ... later "Paris"
-            if row in total:
-                total[row] += w_sense * len(idxs)
-                for i in idxs:
-                    sense_bonus[i][row] = w_sense
-        best = _best(total)
-        for i in idxs:
-            choice[i] = best
-            group_of[i] = idxs
+        tops.append(top)
+        margins.append(margin)
+    first_quals = dict(quals)
+    # 2. Document context from the first guesses; then, where a decision differs from its
+    #    first guess ("Georgia" read as the state once "Atlanta" is read), once more from the
+    #    decisions, so that every name is read in the context of the others' readings.
+    for pass_ in range(2):
+        quals = dict(first_quals)
+        context = _context(text, gaz, spans, pri, base, quals, key_of, forced, tops, margins)
+        # A span with one candidate needs no score unless one sense per name sums it (below).
+        scores: list[dict[int, float] | None] = []
+        for i in range(len(spans)):
+            if len(base[i]) == 1 and i not in quals:
+                scores.append(None)
+                continue
+            sc, qualified = _scores(context, i)
+            scores.append(sc)
+            if i in quals and _best(sc) not in qualified:
+                del quals[i]  # "Yerevan, Baku": a list, not a qualifier
+        context.quals = quals
+        choice, sense_bonus, group_of = _one_sense(spans, pri, base, cues, quals, forced, key_of, scores, context)
+        if pass_ == 1 or all(choice[i] == tops[i] for i in range(len(spans))):
+            break
+        for i in range(len(spans)):
+            sc_i = scores[i]
+            row = choice[i]
+            if i in forced:
+                margins[i] = OVERRIDE
+            elif sc_i is not None and len(sc_i) > 1:
+                others = max(v for r, v in sc_i.items() if r != row)
+                margins[i] = sc_i[row] - others
+            tops[i] = row
 
     mentions: list[Mention] = []
     starts = _sentences(text)
@@ -775,6 +727,91 @@ def _place(gaz: Gazetteer, places: dict[int, Place], row: int) -> Place:
     if p is None:
         p = places[row] = Place(gaz, row)
     return p
+
+
+def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
+             quals: dict[int, int], key_of: list[str], forced: dict[int, int], tops: list[int],
+             margins: list[float]) -> _Context:
+    """Document context from each span's current reading (``tops``) and its lead (``margins``):
+    the countries and first-level regions they are in, confident ones weighing more; confident
+    cities and regions are also evidence of nearness."""
+    t = gaz._table
+    kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
+    anchors: list[tuple[int, int]] = []  # (span, row) of confident readings
+    total_c: dict[str, float] = {}
+    total_a: dict[str, float] = {}
+    group_c: dict[str, dict[str, float]] = {}  # per name: the weights of its own spans
+    group_a: dict[str, dict[str, float]] = {}
+    confident, weak = _SET["confident_margin"], _SET["weak_weight"]
+    top_kinds: list[str] = []
+    for i in range(len(spans)):
+        top, margin = tops[i], margins[i]
+        top_kind, cc, ak = kinds[top], countries[top], _region_key(admin1s[top])
+        top_kinds.append(top_kind if margin >= confident else "")
+        w = 1.0 if margin >= confident else weak
+        if margin >= confident and top_kind in ANCHOR_KINDS:
+            anchors.append((i, top))
+        key = key_of[i]
+        if cc:
+            total_c[cc] = total_c.get(cc, 0.0) + w
+            own_c = group_c.setdefault(key, {})
+            own_c[cc] = own_c.get(cc, 0.0) + w
+        total_a[ak] = total_a.get(ak, 0.0) + w
+        own_a = group_a.setdefault(key, {})
+        own_a[ak] = own_a.get(ak, 0.0) + w
+    # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
+    near = _nearness(gaz, pri, base, anchors, key_of, _SET["near_km"] * 5.8)  # km, where nearness > 0.003
+    lists = _lists(text, spans, top_kinds)
+    return _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced, lists)
+
+
+def _one_sense(spans: list[Span], pri: list[_Priors], base: list[dict[int, float]], cues: list[dict[str, float]],
+               quals: dict[int, int], forced: dict[int, int], key_of: list[str],
+               scores: list[dict[int, float] | None],
+               context: _Context) -> tuple[dict[int, int], dict[int, dict[int, float]], dict[int, list[int]]]:
+    """3. One sense per name: unqualified spans of one name share the best summed score.
+    Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
+    Returns each span's row, the sense bonuses given and the groups that decided."""
+    own = set(quals) | set(forced) | {i for i in range(len(spans)) if cues[i] is not pri[i].no_cues}
+    groups: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, s in enumerate(spans):
+        if i not in own:
+            groups[(s.form, key_of[i])].append(i)
+    choice: dict[int, int] = {}
+    sense_bonus: defaultdict[int, dict[int, float]] = defaultdict(dict)
+    group_of: dict[int, list[int]] = {}  # the spans whose summed scores decided a span's sense
+    w_sense = _W[_FI["sense.qualified_elsewhere"]]
+    for i in own:
+        own_scores = scores[i]
+        if i in forced:
+            choice[i] = forced[i]
+        else:
+            choice[i] = _best(own_scores) if own_scores is not None else next(iter(base[i]))
+    qualified_choice: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+    for i in own:
+        qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
+    for name, idxs in groups.items():
+        if len(idxs) == 1 and name not in qualified_choice:
+            one = scores[idxs[0]]
+            choice[idxs[0]] = _best(one) if one is not None else next(iter(base[idxs[0]]))
+            continue
+        total: defaultdict[int, float] = defaultdict(float)
+        for i in idxs:
+            member = scores[i]
+            if member is None:
+                member = scores[i] = _scores(context, i)[0]
+            for row, v in member.items():
+                total[row] += v
+        for row in qualified_choice.get(name, set()):  # "Paris, Texas" ... later "Paris"
+            if row in total:
+                total[row] += w_sense * len(idxs)
+                for i in idxs:
+                    sense_bonus[i][row] = w_sense
+        best = _best(total)
+        for i in idxs:
+            choice[i] = best
+            group_of[i] = idxs
+    return choice, sense_bonus, group_of
 
 
 class _Context:
@@ -922,8 +959,8 @@ _LIST_SEPARATORS = (", ", " and ", ", and ", " or ", ", or ", " & ")
 
 def _lists(text: str, spans: list[Span], top_kinds: list[str]) -> dict[int, dict[str, float]]:
     """``{span: {kind: share}}`` for spans in a coordinated list ("Michigan, Ohio, Kansas and
-    Nevada"): the share of the list's other items whose first guess is of each kind. A list has
-    three items or more, or two joined by "and"/"or"."""
+    Nevada"): the share of the list's other items confidently read as each kind (``top_kinds``,
+    "" where not confident). A list has three items or more, or two joined by "and"/"or"."""
     out: dict[int, dict[str, float]] = {}
     n = len(spans)
     i = 0
@@ -940,7 +977,7 @@ def _lists(text: str, spans: list[Span], top_kinds: list[str]) -> dict[int, dict
             for k in range(i, j + 1):
                 share: dict[str, float] = {}
                 for m, cls in enumerate(classes):
-                    if m != k - i:
+                    if m != k - i and cls:
                         share[cls] = share.get(cls, 0.0) + 1.0 / (size - 1)
                 out[k] = share
         i = j + 1
