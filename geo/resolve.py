@@ -50,7 +50,7 @@ FEATURES: tuple[str, ...] = (
     "cue.city", "cue.admin",
     # the rest of the text
     "context.country", "context.country_share", "context.admin1", "context.admin1_share", "context.near",
-    "context.near_local", "context.lonely_country",
+    "context.near_local", "context.near_possible", "context.lonely_country",
     # "Paris, Texas": the qualifier after a comma or "in"
     "qualifier.contains", "qualifier.same", "qualifier.near_city", "qualifier.in_list", "qualifier.over_region",
     # "Syracuse, New York": the second name contains a reading of the first
@@ -62,7 +62,7 @@ FEATURES: tuple[str, ...] = (
 )
 _FI = {f: i for i, f in enumerate(FEATURES)}
 #: Settings of the evidence that are not learned: distances and how confident a first guess must be.
-SETTINGS_DEFAULT = {"near_km": 300.0, "near_local_km": 50.0, "qualifier_near_km": 60.0, "confident_margin": 1.5, "weak_weight": 0.4,
+SETTINGS_DEFAULT = {"near_km": 300.0, "near_local_km": 50.0, "possible_max_readings": 4.0, "qualifier_near_km": 60.0, "confident_margin": 1.5, "weak_weight": 0.4,
                     "lonely_min_mentions": 3.0}
 WEIGHTS_FILE = "resolver-weights.json"
 _W: list[float] = [0.0] * len(FEATURES)  # the weights in FEATURES order, filled by _set_weights
@@ -761,8 +761,16 @@ def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], b
         own_a[ak] = own_a.get(ak, 0.0) + w
     # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
     near = _nearness(gaz, pri, base, anchors, key_of, _SET["near_km"] * 5.8)  # km, where nearness > 0.003
+    # Possible places: every town or county reading of a name of few readings ("Platte County":
+    # Nebraska, Missouri or Wyoming). A candidate beside one of them may be where the story is.
+    few = int(_SET["possible_max_readings"])
+    possible = [(i, r) for i in range(len(spans)) if 1 < len(base[i]) <= few
+                for r, kind in zip(pri[i].row_ids, pri[i].row_kinds) if kind in ("city", "admin2")]
+    near_possible = _nearness(gaz, pri, base, possible, key_of, _SET["near_local_km"] * 4.0) if possible else {}
     lists = _lists(text, spans, top_kinds)
-    return _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced, lists)
+    ctx = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced, lists)
+    ctx.near_possible = near_possible
+    return ctx
 
 
 def _one_sense(spans: list[Span], pri: list[_Priors], base: list[dict[int, float]], cues: list[dict[str, float]],
@@ -819,7 +827,7 @@ class _Context:
     candidate's evidence into words later."""
 
     __slots__ = ("gaz", "spans", "pri", "base", "quals", "key_of", "total_c", "total_a", "group_c", "group_a",
-                 "all_c", "near", "forced", "lists", "heads")
+                 "all_c", "near", "forced", "lists", "heads", "near_possible")
 
     def __init__(self, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
                  quals: dict[int, int], key_of: list[str], total_c: dict[str, float], total_a: dict[str, float],
@@ -830,6 +838,7 @@ class _Context:
         self.key_of, self.total_c, self.total_a, self.group_c, self.group_a = key_of, total_c, total_a, group_c, group_a
         self.all_c, self.near, self.forced = sum(total_c.values(), 0.0), near, forced
         self.lists = lists
+        self.near_possible: dict[int, dict[int, float]] = {}
         # For the second name of a pair ("Syracuse, New York"): the countries and first-level
         # regions the first name's candidates lie in.
         self.heads: dict[int, tuple[set[str], set[str]]] = {}
@@ -869,6 +878,8 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
                                            w[_FI["context.admin1"]], w[_FI["context.near"]],
                                            w[_FI["context.lonely_country"]])
     w_a_share, w_local = w[_FI["context.admin1_share"]], w[_FI["context.near_local"]]
+    w_possible = w[_FI["context.near_possible"]]
+    near_possible = c.near_possible.get(i, _NONE_ROWS)
     sc: dict[int, float] = {}
     qualified: set[int] = set()
     for j in range(len(priors)):
@@ -885,12 +896,15 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
         a1 = a_other if a_other < 1.0 else 1.0
         a_share = a_other / all_a if all_a > 0.0 and pr.region_keys[j] != NATIONAL else 0.0
         lone = 1.0 if lonely and not c_other and kind == "country" else 0.0
+        km2 = near_possible.get(row, -1.0)
+        possible = math.exp(-km2 / local_km) if km2 >= 0.0 else 0.0
         score = (priors[j] + w_c * c1 + w_share * share + w_a * a1 + w_a_share * a_share + w_near * prox
-                 + w_local * local + w_lonely * lone)
+                 + w_local * local + w_possible * possible + w_lonely * lone)
         f: dict[str, float] | None = None
         if evidence is not None:
             f = {"context.country": c1, "context.country_share": share, "context.admin1": a1,
                  "context.admin1_share": a_share, "context.near": prox, "context.near_local": local,
+                 "context.near_possible": possible,
                  "context.lonely_country": lone}
         if qrow >= 0:
             contains = ((qkind in ADMIN_KINDS and bool(admin1s[qrow]) and admin1s[qrow] == pr.admin1s[j])

@@ -433,3 +433,23 @@ def test_explain_shows_the_group_total_when_one_sense_per_name_decided():
     top = table.iloc[0]
     assert top["id"] == "country:GE" and "summed over the 3 mentions" in top["notes"]
     assert top["prior.country"] == pytest.approx(3 * geo.resolve.weights()["weights"]["prior.country"])
+
+
+def test_the_weights_file_names_every_feature_and_its_training():
+    import json
+
+    from geo.resolve import FEATURES, WEIGHTS_FILE, weights
+
+    data = json.loads((Path(geo.resolve.__file__).with_name(WEIGHTS_FILE)).read_text(encoding="utf-8"))
+    assert list(data["weights"]) == list(FEATURES)
+    assert data["version"] >= 1 and "cross_validated" in data and data["cross_validated"]["by"] == "document"
+    assert weights()["weights"] == {f: float(v) for f, v in data["weights"].items()}
+
+
+def test_inference_needs_no_training_library():
+    import subprocess
+    import sys
+
+    code = ("import sys, geo; geo.geoparse('Talks in Baku.'); "
+            "assert not {'sklearn', 'lightgbm', 'scipy'} & set(sys.modules), sorted(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True)
