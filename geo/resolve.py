@@ -62,11 +62,12 @@ FEATURES: tuple[str, ...] = (
 )
 _FI = {f: i for i, f in enumerate(FEATURES)}
 #: Settings of the evidence that are not learned: distances and how confident a first guess must be.
-SETTINGS_DEFAULT = {"near_km": 300.0, "near_local_km": 50.0, "possible_max_readings": 4.0, "qualifier_near_km": 60.0, "confident_margin": 1.5, "weak_weight": 0.4,
+SETTINGS_DEFAULT = {"passes": 2.0, "near_km": 300.0, "near_local_km": 50.0, "possible_max_readings": 4.0, "qualifier_near_km": 60.0, "confident_margin": 1.5, "weak_weight": 0.4,
                     "lonely_min_mentions": 3.0}
 WEIGHTS_FILE = "resolver-weights.json"
 _W: list[float] = [0.0] * len(FEATURES)  # the weights in FEATURES order, filled by _set_weights
 _SET: dict[str, float] = dict(SETTINGS_DEFAULT)
+_HOT: list[float] = [0.0] * 12  # what _scores reads per candidate, in a fixed order (see _set_weights)
 _GEN: list[int] = [0]  # bumped when the weights change: names' cached priors are then stale
 _WEIGHTS_INFO: dict[str, Any] = {}
 # Words next to a name that say what kind of place it is.
@@ -122,6 +123,10 @@ def _set_weights(data: dict[str, Any]) -> None:
     _SET.update({k: float(v) for k, v in data.get("settings", {}).items()})
     _WEIGHTS_INFO.clear()
     _WEIGHTS_INFO.update({k: v for k, v in data.items() if k not in ("weights", "settings")})
+    _HOT[:] = [_W[_FI[f]] for f in ("context.country", "context.country_share", "context.admin1", "context.near",
+                                     "context.lonely_country", "context.admin1_share", "context.near_local",
+                                     "context.near_possible")] + [
+        _SET["near_km"], _SET["near_local_km"], _SET["lonely_min_mentions"], _SET["qualifier_near_km"]]
     _GEN[0] += 1
 
 
@@ -650,9 +655,13 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
     # 2. Document context from the first guesses; then, where a decision differs from its
     #    first guess ("Georgia" read as the state once "Atlanta" is read), once more from the
     #    decisions, so that every name is read in the context of the others' readings.
-    for pass_ in range(2):
+    possible = _near_possible(gaz, spans, pri, base, key_of)  # the same in both passes
+    passes = max(1, int(_SET["passes"]))
+    prev: _Context | None = None
+    for pass_ in range(passes):
         quals = dict(first_quals)
-        context = _context(text, gaz, spans, pri, base, quals, key_of, forced, tops, margins)
+        context = _context(text, gaz, spans, pri, base, quals, key_of, forced, tops, margins, possible, prev)
+        prev = context
         # A span with one candidate needs no score unless one sense per name sums it (below).
         scores: list[dict[int, float] | None] = []
         for i in range(len(spans)):
@@ -665,17 +674,24 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
                 del quals[i]  # "Yerevan, Baku": a list, not a qualifier
         context.quals = quals
         choice, sense_bonus, group_of = _one_sense(spans, pri, base, cues, quals, forced, key_of, scores, context)
-        if pass_ == 1 or all(choice[i] == tops[i] for i in range(len(spans))):
+        if pass_ == passes - 1 or all(choice[i] == tops[i] for i in range(len(spans))):
             break
+        # Read again only if some decision says something else about the text than its first
+        # guess did: another country or region, another kind, or confident where it was not.
+        changed = False
         for i in range(len(spans)):
             sc_i = scores[i]
             row = choice[i]
+            margin = margins[i]
             if i in forced:
-                margins[i] = OVERRIDE
+                margin = OVERRIDE
             elif sc_i is not None and len(sc_i) > 1:
-                others = max(v for r, v in sc_i.items() if r != row)
-                margins[i] = sc_i[row] - others
-            tops[i] = row
+                margin = sc_i[row] - max(v for r, v in sc_i.items() if r != row)
+            if not changed and (row != tops[i]) and _says(gaz, row, margin) != _says(gaz, tops[i], margins[i]):
+                changed = True
+            tops[i], margins[i] = row, margin
+        if not changed:
+            break
 
     mentions: list[Mention] = []
     starts = _sentences(text)
@@ -729,12 +745,34 @@ def _place(gaz: Gazetteer, places: dict[int, Place], row: int) -> Place:
     return p
 
 
+def _says(gaz: Gazetteer, row: int, margin: float) -> tuple:
+    """What a reading tells the context rules: its country, region, kind and confidence."""
+    t = gaz._table
+    return t["country"][row], t["admin1"][row], t["kind"][row], margin >= _SET["confident_margin"]
+
+
+def _near_possible(gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
+                   key_of: list[str]) -> dict[int, dict[int, float]]:
+    """Possible places: every town or county reading of a name of few readings ("Platte County":
+    Nebraska, Missouri or Wyoming). ``{span: {row: km}}`` to the nearest of another name's."""
+    few = int(_SET["possible_max_readings"])
+    if few < 2 or not _W[_FI["context.near_possible"]]:
+        return {}
+    possible = [(i, r) for i in range(len(spans)) if 1 < len(base[i]) <= few
+                for r, kind in zip(pri[i].row_ids, pri[i].row_kinds) if kind in ("city", "admin2")]
+    if not possible:
+        return {}
+    return _nearness(gaz, pri, base, possible, key_of, _SET["near_local_km"] * 4.0, towns=True)
+
+
 def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
              quals: dict[int, int], key_of: list[str], forced: dict[int, int], tops: list[int],
-             margins: list[float]) -> _Context:
+             margins: list[float], near_possible: dict[int, dict[int, float]],
+             again: _Context | None = None) -> _Context:
     """Document context from each span's current reading (``tops``) and its lead (``margins``):
     the countries and first-level regions they are in, confident ones weighing more; confident
-    cities and regions are also evidence of nearness."""
+    cities and regions are also evidence of nearness. Read ``again`` (the second pass), the
+    nearness and the lists of the first are kept: they cost the most, and change the least."""
     t = gaz._table
     kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
     anchors: list[tuple[int, int]] = []  # (span, row) of confident readings
@@ -760,14 +798,11 @@ def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], b
         own_a = group_a.setdefault(key, {})
         own_a[ak] = own_a.get(ak, 0.0) + w
     # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
-    near = _nearness(gaz, pri, base, anchors, key_of, _SET["near_km"] * 5.8)  # km, where nearness > 0.003
-    # Possible places: every town or county reading of a name of few readings ("Platte County":
-    # Nebraska, Missouri or Wyoming). A candidate beside one of them may be where the story is.
-    few = int(_SET["possible_max_readings"])
-    possible = [(i, r) for i in range(len(spans)) if 1 < len(base[i]) <= few
-                for r, kind in zip(pri[i].row_ids, pri[i].row_kinds) if kind in ("city", "admin2")]
-    near_possible = _nearness(gaz, pri, base, possible, key_of, _SET["near_local_km"] * 4.0) if possible else {}
-    lists = _lists(text, spans, top_kinds)
+    if again is not None:
+        near, lists = again.near, again.lists
+    else:
+        near = _nearness(gaz, pri, base, anchors, key_of, _SET["near_km"] * 5.8)  # km, where nearness > 0.003
+        lists = _lists(text, spans, top_kinds)
     ctx = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced, lists)
     ctx.near_possible = near_possible
     return ctx
@@ -803,6 +838,13 @@ def _one_sense(spans: list[Span], pri: list[_Priors], base: list[dict[int, float
             one = scores[idxs[0]]
             choice[idxs[0]] = _best(one) if one is not None else next(iter(base[idxs[0]]))
             continue
+        if name not in qualified_choice and all(len(base[i]) == 1 for i in idxs):
+            rows = {next(iter(base[i])) for i in idxs}
+            if len(rows) == 1:  # "Baku" five times: one place, nothing to decide
+                row = rows.pop()
+                for i in idxs:
+                    choice[i] = row
+                continue
         total: defaultdict[int, float] = defaultdict(float)
         for i in idxs:
             member = scores[i]
@@ -827,7 +869,7 @@ class _Context:
     candidate's evidence into words later."""
 
     __slots__ = ("gaz", "spans", "pri", "base", "quals", "key_of", "total_c", "total_a", "group_c", "group_a",
-                 "all_c", "near", "forced", "lists", "heads", "near_possible")
+                 "all_c", "near", "forced", "lists", "heads", "near_possible", "all_a")
 
     def __init__(self, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
                  quals: dict[int, int], key_of: list[str], total_c: dict[str, float], total_a: dict[str, float],
@@ -837,6 +879,7 @@ class _Context:
         self.gaz, self.spans, self.pri, self.base, self.quals = gaz, spans, pri, base, dict(quals)
         self.key_of, self.total_c, self.total_a, self.group_c, self.group_a = key_of, total_c, total_a, group_c, group_a
         self.all_c, self.near, self.forced = sum(total_c.values(), 0.0), near, forced
+        self.all_a = sum(total_a.values(), 0.0)
         self.lists = lists
         self.near_possible: dict[int, dict[int, float]] = {}
         # For the second name of a pair ("Syracuse, New York"): the countries and first-level
@@ -867,18 +910,14 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     pr = c.pri[i]
     priors = list(b.values())
     near = c.near.get(i, _NONE_ROWS)
-    all_a = sum(total_a.values(), 0.0) - sum(ga.values(), 0.0)
-    near_km, local_km = _SET["near_km"], _SET["near_local_km"]
+    all_a = c.all_a - sum(ga.values(), 0.0)
     in_list = c.lists.get(i)
     head = c.heads.get(i)
-    lonely = others >= _SET["lonely_min_mentions"]
-    qual_km = _SET["qualifier_near_km"]
     w = _W
-    w_c, w_share, w_a, w_near, w_lonely = (w[_FI["context.country"]], w[_FI["context.country_share"]],
-                                           w[_FI["context.admin1"]], w[_FI["context.near"]],
-                                           w[_FI["context.lonely_country"]])
-    w_a_share, w_local = w[_FI["context.admin1_share"]], w[_FI["context.near_local"]]
-    w_possible = w[_FI["context.near_possible"]]
+    h = _HOT  # the weights and settings read for every candidate, by position (see _set_weights)
+    w_c, w_share, w_a, w_near, w_lonely, w_a_share, w_local, w_possible = h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]
+    near_km, local_km, qual_km = h[8], h[9], h[11]
+    lonely = others >= h[10]
     near_possible = c.near_possible.get(i, _NONE_ROWS)
     sc: dict[int, float] = {}
     qualified: set[int] = set()
@@ -1010,9 +1049,9 @@ def _region_key(admin1: str | None) -> str:
 
 
 def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], anchors: list[tuple[int, int]],
-              key_of: list[str], max_km: float = 1740.0) -> dict[int, dict[int, float]]:
+              key_of: list[str], max_km: float = 1740.0, towns: bool = False) -> dict[int, dict[int, float]]:
     """``{span: {row: km}}``: how far each candidate lies from the nearest confident place of
-    another span (left out beyond ``max_km``)."""
+    another span (left out beyond ``max_km``); with ``towns``, for town and county candidates only."""
     if not anchors:
         return {}
     if len(anchors) > MAX_ANCHORS:  # long texts: an even sample keeps the work linear in the text
@@ -1021,17 +1060,21 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
     ambiguous = [i for i, b in enumerate(base) if len(b) > 1]
     # One distance per name and candidate, shared by every span of that name.
     km_of: dict[str, dict[int, float]] = {}
-    if sum(len(base[i]) for i in ambiguous) * len(anchors) > 5000:  # long texts: numpy
+    if not towns and sum(len(base[i]) for i in ambiguous) * len(anchors) > 5000:  # long texts: numpy
         pairs = list(dict.fromkeys((key_of[i], r) for i in ambiguous for r in base[i]))
         for (key, r), d in zip(pairs, _nearest_km_numpy(gaz, pairs, anchors, key_of)):
             km_of.setdefault(key, {})[r] = d
     else:  # up to a few thousand distances: plain floats beat numpy's cost per call
         # Each name's candidates carry their unit vectors (see _Priors): no lookups in the big tables.
-        a_keys = [key_of[i] for i, _ in anchors]
+        # Anchors sorted by z (the sine of latitude): an anchor within max_km differs in z by at
+        # most the chord of max_km, so each candidate scans only that band of them.
         a_rows = [pri[i].row_ids.index(r) for i, r in anchors]
-        ax = [pri[i].xs[j] for (i, _), j in zip(anchors, a_rows)]
-        ay = [pri[i].ys[j] for (i, _), j in zip(anchors, a_rows)]
-        az = [pri[i].zs[j] for (i, _), j in zip(anchors, a_rows)]
+        order = sorted(range(len(anchors)), key=lambda k: pri[anchors[k][0]].zs[a_rows[k]])
+        a_keys = [key_of[anchors[k][0]] for k in order]
+        ax = [pri[anchors[k][0]].xs[a_rows[k]] for k in order]
+        ay = [pri[anchors[k][0]].ys[a_rows[k]] for k in order]
+        az = [pri[anchors[k][0]].zs[a_rows[k]] for k in order]
+        band = 2.0 * math.sin(min(max_km, 20000.0) / (2 * 6371.0)) + 1e-9
         for i in ambiguous:
             key = key_of[i]
             kms = km_of.setdefault(key, {})
@@ -1040,9 +1083,12 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
                 r = p.row_ids[j]
                 if r in kms:
                     continue
+                if towns and p.row_kinds[j] != "city" and p.row_kinds[j] != "admin2":
+                    kms[r] = math.inf
+                    continue
                 px, py, pz = p.xs[j], p.ys[j], p.zs[j]
                 best = 5.0  # squared chords of unit vectors are at most 4
-                for k in range(len(a_keys)):
+                for k in range(bisect.bisect_left(az, pz - band), bisect.bisect_right(az, pz + band)):
                     if a_keys[k] != key:
                         dx, dy, dz = px - ax[k], py - ay[k], pz - az[k]
                         d2 = dx * dx + dy * dy + dz * dz
