@@ -49,8 +49,8 @@ FEATURES: tuple[str, ...] = (
     # a word beside the name says its kind: "the town of", "Lachin district"
     "cue.city", "cue.admin",
     # the rest of the text
-    "context.country", "context.country_share", "context.admin1", "context.admin1_share", "context.near",
-    "context.near_local", "context.near_possible", "context.lonely_country",
+    "context.country", "context.country_share", "context.admin1", "context.near", "context.near_possible",
+    "context.lonely_country",
     # "Paris, Texas": the qualifier after a comma or "in"
     "qualifier.contains", "qualifier.same", "qualifier.near_city", "qualifier.in_list", "qualifier.over_region",
     # "Syracuse, New York": the second name contains a reading of the first
@@ -67,7 +67,7 @@ SETTINGS_DEFAULT = {"passes": 2.0, "near_km": 300.0, "near_local_km": 50.0, "pos
 WEIGHTS_FILE = "resolver-weights.json"
 _W: list[float] = [0.0] * len(FEATURES)  # the weights in FEATURES order, filled by _set_weights
 _SET: dict[str, float] = dict(SETTINGS_DEFAULT)
-_HOT: list[float] = [0.0] * 12  # what _scores reads per candidate, in a fixed order (see _set_weights)
+_HOT: list[float] = [0.0] * 10  # what _scores reads per candidate, in a fixed order (see _set_weights)
 _GEN: list[int] = [0]  # bumped when the weights change: names' cached priors are then stale
 _WEIGHTS_INFO: dict[str, Any] = {}
 # Words next to a name that say what kind of place it is.
@@ -124,8 +124,7 @@ def _set_weights(data: dict[str, Any]) -> None:
     _WEIGHTS_INFO.clear()
     _WEIGHTS_INFO.update({k: v for k, v in data.items() if k not in ("weights", "settings")})
     _HOT[:] = [_W[_FI[f]] for f in ("context.country", "context.country_share", "context.admin1", "context.near",
-                                     "context.lonely_country", "context.admin1_share", "context.near_local",
-                                     "context.near_possible")] + [
+                                     "context.lonely_country", "context.near_possible")] + [
         _SET["near_km"], _SET["near_local_km"], _SET["lonely_min_mentions"], _SET["qualifier_near_km"]]
     _GEN[0] += 1
 
@@ -869,7 +868,7 @@ class _Context:
     candidate's evidence into words later."""
 
     __slots__ = ("gaz", "spans", "pri", "base", "quals", "key_of", "total_c", "total_a", "group_c", "group_a",
-                 "all_c", "near", "forced", "lists", "heads", "near_possible", "all_a")
+                 "all_c", "near", "forced", "lists", "heads", "near_possible")
 
     def __init__(self, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
                  quals: dict[int, int], key_of: list[str], total_c: dict[str, float], total_a: dict[str, float],
@@ -879,7 +878,6 @@ class _Context:
         self.gaz, self.spans, self.pri, self.base, self.quals = gaz, spans, pri, base, dict(quals)
         self.key_of, self.total_c, self.total_a, self.group_c, self.group_a = key_of, total_c, total_a, group_c, group_a
         self.all_c, self.near, self.forced = sum(total_c.values(), 0.0), near, forced
-        self.all_a = sum(total_a.values(), 0.0)
         self.lists = lists
         self.near_possible: dict[int, dict[int, float]] = {}
         # For the second name of a pair ("Syracuse, New York"): the countries and first-level
@@ -910,14 +908,13 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     pr = c.pri[i]
     priors = list(b.values())
     near = c.near.get(i, _NONE_ROWS)
-    all_a = c.all_a - sum(ga.values(), 0.0)
     in_list = c.lists.get(i)
     head = c.heads.get(i)
     w = _W
     h = _HOT  # the weights and settings read for every candidate, by position (see _set_weights)
-    w_c, w_share, w_a, w_near, w_lonely, w_a_share, w_local, w_possible = h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]
-    near_km, local_km, qual_km = h[8], h[9], h[11]
-    lonely = others >= h[10]
+    w_c, w_share, w_a, w_near, w_lonely, w_possible = h[0], h[1], h[2], h[3], h[4], h[5]
+    near_km, local_km, qual_km = h[6], h[7], h[9]
+    lonely = others >= h[8]
     near_possible = c.near_possible.get(i, _NONE_ROWS)
     sc: dict[int, float] = {}
     qualified: set[int] = set()
@@ -930,20 +927,17 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
         share = c_other / others if others else 0.0
         km = near.get(row, -1.0)
         prox = math.exp(-km / near_km) if km >= 0.0 else 0.0
-        local = math.exp(-km / local_km) if 0.0 <= km < 8.0 * local_km else 0.0
         c1 = c_other if c_other < 1.0 else 1.0
         a1 = a_other if a_other < 1.0 else 1.0
-        a_share = a_other / all_a if all_a > 0.0 and pr.region_keys[j] != NATIONAL else 0.0
         lone = 1.0 if lonely and not c_other and kind == "country" else 0.0
         km2 = near_possible.get(row, -1.0)
         possible = math.exp(-km2 / local_km) if km2 >= 0.0 else 0.0
-        score = (priors[j] + w_c * c1 + w_share * share + w_a * a1 + w_a_share * a_share + w_near * prox
-                 + w_local * local + w_possible * possible + w_lonely * lone)
+        score = (priors[j] + w_c * c1 + w_share * share + w_a * a1 + w_near * prox + w_possible * possible
+                 + w_lonely * lone)
         f: dict[str, float] | None = None
         if evidence is not None:
             f = {"context.country": c1, "context.country_share": share, "context.admin1": a1,
-                 "context.admin1_share": a_share, "context.near": prox, "context.near_local": local,
-                 "context.near_possible": possible,
+                 "context.near": prox, "context.near_possible": possible,
                  "context.lonely_country": lone}
         if qrow >= 0:
             contains = ((qkind in ADMIN_KINDS and bool(admin1s[qrow]) and admin1s[qrow] == pr.admin1s[j])
