@@ -62,7 +62,7 @@ TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".xhtml")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 #: Columns of the mention table, in order (``geometry`` is built from ``lon``/``lat``).
 MENTION_COLUMNS = ["doc_id", "start", "end", "text", "form", "place_id", "name", "kind", "country", "admin1",
-                   "score"]
+                   "geonameid", "score"]
 _STR = ["doc_id", "text", "form", "place_id", "name", "kind", "country", "admin1"]
 _MIN_BLOCK, _MAX_BLOCK = 16 * 1024, 8 * 1024 * 1024
 #: With neither ``scheduler`` nor ``workers`` given, a corpus smaller than this (in bytes, about
@@ -282,11 +282,11 @@ def _parse_doc(doc_id: str, text: Any, error: str | None, on_error: str,
     for m in doc.mentions:
         p = m.place
         if p is None:
-            rows.append((doc_id, m.start, m.end, m.text, m.form, None, None, None, None, None, m.score,
+            rows.append((doc_id, m.start, m.end, m.text, m.form, None, None, None, None, None, None, m.score,
                          math.nan, math.nan))
         else:
             rows.append((doc_id, m.start, m.end, m.text, m.form, p.id, p.name, p.kind, p.country, p.admin1,
-                         m.score, p.lon, p.lat))
+                         p.geonameid, m.score, p.lon, p.lat))
     return rows, None
 
 
@@ -298,6 +298,7 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
         df[c] = df[c].astype(object)
     for c in ("start", "end"):
         df[c] = df[c].astype("int64")
+    df["geonameid"] = df["geonameid"].astype("Int64")  # None where the place has no GeoNames id
     for c in ("score", "lon", "lat"):
         df[c] = df[c].astype("float64")
     return df
@@ -629,7 +630,7 @@ class _GeoParquetSink:
         import pyarrow as pa
 
         types = {"start": pa.int64(), "end": pa.int64(), "mentions": pa.int64(), "documents": pa.int64(),
-                 "score": pa.float64()}
+                 "score": pa.float64(), "geonameid": pa.int64()}
         fields = [pa.field(c, types.get(c, pa.string())) for c in self.columns]
         return pa.schema(fields + [pa.field("geometry", pa.binary())])
 
@@ -655,7 +656,7 @@ class _GeoParquetSink:
             self.bbox = [min(self.bbox[0], lon[ok].min()), min(self.bbox[1], lat[ok].min()),
                          max(self.bbox[2], lon[ok].max()), max(self.bbox[3], lat[ok].max())]
         wkb = shapely.to_wkb(_points(lon, lat))
-        arrays = [pa.array(_strings(df[c]) if c in _STR else df[c].to_numpy(), type=f.type)
+        arrays = [pa.array(_strings(df[c]) if c in _STR else df[c], type=f.type, from_pandas=True)
                   for c, f in zip(self.columns, self._schema(), strict=False)]
         table = pa.Table.from_arrays(arrays + [pa.array(wkb.tolist(), type=pa.binary())], schema=self._schema())
         self.writer.write_table(table)

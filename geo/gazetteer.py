@@ -40,7 +40,7 @@ NAMES_INDEX_FILE = "index-names.parquet"
 SURFACES_INDEX_FILE = "index-surfaces.parquet"
 NAMES_FILE = "names.csv.gz"
 FEATURE_COLUMNS = ["id", "name", "kind", "country", "admin1", "population", "capital", "citylike", "lat", "lon",
-                   "source", "precision"]
+                   "source", "precision", "geonameid"]
 #: String columns of few values: read from the index as dictionaries, so that equal values share one object.
 SHARED_COLUMNS = ("kind", "country", "admin1", "source", "precision", "layer")
 
@@ -142,12 +142,16 @@ class Place:
 
     ``geometry`` and ``aliases`` are read from the gazetteer when first asked for.
 
+    ``geonameid`` is the place's GeoNames id, the identifier the field uses, or None where
+    no open source gives one (curated regions, corridors, user layers without the column).
+
     >>> p = load_gazetteer().lookup("Baku")[0]
-    >>> p.kind, p.country
-    ('city', 'AZ')
+    >>> p.kind, p.country, p.geonameid
+    ('city', 'AZ', 587084)
     """
 
-    __slots__ = ("_gaz", "_row", "id", "name", "kind", "country", "admin1", "lat", "lon", "population", "source")
+    __slots__ = ("_gaz", "_row", "id", "name", "kind", "country", "admin1", "lat", "lon", "population", "source",
+                 "geonameid")
     id: str
     name: str
     kind: str
@@ -157,6 +161,7 @@ class Place:
     lon: float
     population: int
     source: str
+    geonameid: int | None
 
     def __init__(self, gaz: Gazetteer, row: int) -> None:
         t = gaz._table
@@ -169,6 +174,8 @@ class Place:
         set_(self, "lat", float(t["lat"][row]))
         set_(self, "lon", float(t["lon"][row]))
         set_(self, "population", int(t["population"][row]))
+        gid = t["geonameid"][row] if "geonameid" in t else 0
+        set_(self, "geonameid", int(gid) if gid is not None and gid > 0 else None)
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("Place is immutable")
@@ -286,7 +293,7 @@ def _table_from_layers(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
         df["layer"] = layer
         frames.append(df)
     table = pd.concat(frames, ignore_index=True)
-    for col in ("population", "capital", "citylike"):
+    for col in ("population", "capital", "citylike", "geonameid"):  # geonameid 0: none known
         table[col] = pd.to_numeric(table[col], errors="coerce").fillna(0).astype("int64")
     row_of = pd.Series(np.arange(len(table)), index=table["id"])
     names = [pd.DataFrame({"row": np.arange(len(table)), "name": table["name"], "type": 0})]
@@ -672,7 +679,9 @@ class Gazetteer:
             "population": pd.to_numeric(gdf["population"], errors="coerce").fillna(0).astype("int64")
             if "population" in gdf else 0,
             "capital": 0, "citylike": 0, "lat": shapely.get_y(pts), "lon": shapely.get_x(pts),
-            "source": f"user layer {layer[5:]}", "precision": "as given", "layer": layer})
+            "source": f"user layer {layer[5:]}", "precision": "as given",
+            "geonameid": pd.to_numeric(gdf["geonameid"], errors="coerce").fillna(0).astype("int64")
+            if "geonameid" in gdf else 0, "layer": layer})
         new_names = [pd.DataFrame({"row": np.arange(n0, n0 + len(gdf)), "name": rows["name"], "type": 0})]
         if user.alias_column and user.alias_column in gdf:
             al = [(n0 + i, a.strip()) for i, v in enumerate(gdf[user.alias_column]) if isinstance(v, str)

@@ -22,13 +22,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["PLACE_COLUMNS", "summarise_places"]
 
 #: Columns of the per-place summary, in order (then ``geometry``, the place's point).
-PLACE_COLUMNS = ["place_id", "name", "kind", "country", "admin1", "mentions", "documents"]
+PLACE_COLUMNS = ["place_id", "name", "kind", "country", "admin1", "geonameid", "mentions", "documents"]
 
 
 def _empty_summary() -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("mentions", "documents") else object)
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("mentions", "documents") else
+                                      "Int64" if c == "geonameid" else object)
                          for c in PLACE_COLUMNS} | {"lon": pd.Series(dtype="float64"), "lat": pd.Series(dtype="float64")})
 
 
@@ -60,7 +61,7 @@ def _summary_frame(mentions: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return _empty_summary()
     g = df.groupby("place_id", sort=False)
-    out = g[["name", "kind", "country", "admin1", "lon", "lat"]].first()
+    out = g[["name", "kind", "country", "admin1", "geonameid", "lon", "lat"]].first()
     out["mentions"] = g.size()
     out["documents"] = g["doc_id"].nunique()
     out = out.reset_index()[PLACE_COLUMNS + ["lon", "lat"]]
@@ -77,7 +78,7 @@ def _combine_summaries(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return _empty_summary()
     df = pd.concat(frames, ignore_index=True)
     g = df.groupby("place_id", sort=False)
-    out = g[["name", "kind", "country", "admin1", "lon", "lat"]].first()
+    out = g[["name", "kind", "country", "admin1", "geonameid", "lon", "lat"]].first()
     out["mentions"] = g["mentions"].sum().astype("int64")
     out["documents"] = g["documents"].sum().astype("int64")  # a document lies in one partition only
     out = out.reset_index()[PLACE_COLUMNS + ["lon", "lat"]]
@@ -104,4 +105,6 @@ def summarise_places(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         df["lat"] = [p.y if p is not None and not p.is_empty else math.nan for p in pts]
     if "admin1" not in df:
         df["admin1"] = None
+    if "geonameid" not in df:  # a table written before places carried GeoNames ids
+        df["geonameid"] = None
     return _to_gdf(_combine_summaries([_summary_frame(df)]), PLACE_COLUMNS)

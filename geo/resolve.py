@@ -36,39 +36,136 @@ __all__ = ["OVERRIDE", "Document", "Mention", "check_overrides", "explain", "geo
 #: An overridden mention takes its place whatever the other scores are.
 OVERRIDE = 1000.0
 
-KIND_BASE = {"country": 10.0, "disputed": 8.5, "region": 8.0, "corridor": 8.0, "admin1": 6.5,
-             "physical": 6.5, "admin2": 5.0}
-NAME_TYPE_COST = {0: 0.0, 1: 1.5, 2: 0.3, 3: 0.0, 4: 3.0}
+#: The evidence the resolver weighs: every (mention, candidate) pair is described by these
+#: features, and a candidate's score is the sum of weight x feature. The weights are learned
+#: (scripts/train_resolver.py) and live in ``resolver-weights.json`` beside this module.
+FEATURES: tuple[str, ...] = (
+    # prior: what the place is, before the text is read
+    "prior.country", "prior.disputed", "prior.region", "prior.corridor", "prior.admin1", "prior.physical",
+    "prior.admin2", "prior.city", "prior.city_log_population", "prior.capital", "prior.other_log_population",
+    "prior.citylike", "prior.namesake_larger", "prior.town_named_like_region",
+    # how the name is written: a place's primary name costs nothing
+    "name.alias", "name.abbrev", "name.demonym", "name.code",
+    # a word beside the name says its kind: "the town of", "Lachin district"
+    "cue.city", "cue.admin",
+    # the rest of the text
+    "context.country", "context.country_share", "context.admin1", "context.near", "context.near_possible",
+    "context.lonely_country",
+    # "Paris, Texas": the qualifier after a comma or "in"
+    "qualifier.contains", "qualifier.same", "qualifier.near_city", "qualifier.in_list", "qualifier.over_region",
+    # "Syracuse, New York": the second name contains a reading of the first
+    "pair.contains_head",
+    # "Michigan, Ohio, Kansas and Nevada": a coordinated list of one kind
+    "list.same_kind", "list.other_kind",
+    # one sense per name: the same name is qualified elsewhere in the text
+    "sense.qualified_elsewhere",
+)
+_FI = {f: i for i, f in enumerate(FEATURES)}
+#: Settings of the evidence that are not learned: distances and how confident a first guess must be.
+SETTINGS_DEFAULT = {"passes": 2.0, "near_km": 300.0, "near_local_km": 50.0, "possible_max_readings": 4.0, "qualifier_near_km": 60.0, "confident_margin": 1.5, "weak_weight": 0.4,
+                    "lonely_min_mentions": 3.0}
+WEIGHTS_FILE = "resolver-weights.json"
+_W: list[float] = [0.0] * len(FEATURES)  # the weights in FEATURES order, filled by _set_weights
+_SET: dict[str, float] = dict(SETTINGS_DEFAULT)
+_HOT: list[float] = [0.0] * 10  # what _scores reads per candidate, in a fixed order (see _set_weights)
+_GEN: list[int] = [0]  # bumped when the weights change: names' cached priors are then stale
+_WEIGHTS_INFO: dict[str, Any] = {}
 # Words next to a name that say what kind of place it is.
 CITY_CUES = re.compile(r"(?:\b(?:town|city|village|capital|suburb|port|municipality) of\s+$)", re.I)
 CITY_AFTER = re.compile(r"^\s+(?:city|town|village)\b", re.I)
 ADMIN_CUES = re.compile(r"(?:\b(?:state|province|region|district|county|governorate|oblast|prefecture) of\s+$)",
                         re.I)
 CITY_AFTER_LETTERS = frozenset("ctv")  # first letters of the words CITY_AFTER looks for
-ADMIN_AFTER_LETTERS = frozenset("sprdog")
-ADMIN_AFTER = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture)\b", re.I)
+ADMIN_AFTER_LETTERS = frozenset("sprdogal")
+# "the New York attorney general", "Ohio lawmakers": offices of a state, not of a city.
+ADMIN_AFTER = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture|attorney general"
+                         r"|governor|legislature|lawmakers|general assembly)\b", re.I)
 # Where a sentence ends: after . ! ? (and closing quotes) before a capital, or at line breaks.
 # The first character is a plain set, which lets the regex engine skip ahead quickly.
 _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|(?<=\n)\n*)")
 
 
+def weights() -> dict[str, Any]:
+    """The resolver's weights in use: ``{"weights": {feature: w}, "settings": {...}, ...}``.
+
+    >>> w = weights()
+    >>> set(w["weights"]) == set(FEATURES) and w["settings"]["near_km"] > 0
+    True
+    """
+    return {**_WEIGHTS_INFO, "weights": dict(zip(FEATURES, _W)), "settings": dict(_SET)}
+
+
+def _load_weights() -> dict[str, Any]:
+    """The bundled weights file (shipped in the wheel beside this module)."""
+    from pathlib import Path
+
+    path = Path(__file__).with_name(WEIGHTS_FILE)
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        from geo.errors import GazetteerError
+
+        raise GazetteerError(f"cannot read the resolver weights {path}: {e}") from e
+    return data
+
+
+def _set_weights(data: dict[str, Any]) -> None:
+    """Use these weights (a weights file's content; missing features weigh 0). For training."""
+    w = data.get("weights", {})
+    unknown = set(w) - set(FEATURES)
+    if unknown:
+        from geo.errors import GazetteerError
+
+        raise GazetteerError(f"resolver weights name unknown features: {', '.join(sorted(unknown))}")
+    _W[:] = [float(w.get(f, 0.0)) for f in FEATURES]
+    _SET.clear()
+    _SET.update(SETTINGS_DEFAULT)
+    _SET.update({k: float(v) for k, v in data.get("settings", {}).items()})
+    _WEIGHTS_INFO.clear()
+    _WEIGHTS_INFO.update({k: v for k, v in data.items() if k not in ("weights", "settings")})
+    _HOT[:] = [_W[_FI[f]] for f in ("context.country", "context.country_share", "context.admin1", "context.near",
+                                     "context.lonely_country", "context.near_possible")] + [
+        _SET["near_km"], _SET["near_local_km"], _SET["lonely_min_mentions"], _SET["qualifier_near_km"]]
+    _GEN[0] += 1
+
+
+_set_weights(_load_weights())
+
+_KIND_FEATURE = {k: _FI[f"prior.{k}"] for k in ("country", "disputed", "region", "corridor", "admin1", "physical",
+                                                 "admin2", "city")}
+_NAME_FEATURE = {1: _FI["name.alias"], 2: _FI["name.abbrev"], 3: _FI["name.demonym"], 4: _FI["name.code"]}
+
+
+def _prior_features(gaz: Gazetteer, row: int, name_type: int = 0) -> list[tuple[int, float]]:
+    """The prior's features of a row read by a name of this type, as (feature index, value) pairs."""
+    t = gaz._table
+    kind = t["kind"][row]
+    out = [(_KIND_FEATURE.get(kind, _KIND_FEATURE["region"]), 1.0)]  # a user layer's own kind reads as a region
+    pop = int(t["population"][row])
+    if kind == "city":
+        out.append((_FI["prior.city_log_population"], math.log10(pop + 10)))
+        if t["capital"][row]:
+            out.append((_FI["prior.capital"], 1.0))
+    elif pop > 0:
+        out.append((_FI["prior.other_log_population"], math.log10(pop + 10)))
+    if t["citylike"][row]:  # an admin-1 unit named for the city inside it: the city is meant
+        out.append((_FI["prior.citylike"], 1.0))
+    nt = _NAME_FEATURE.get(int(name_type))
+    if nt is not None:
+        out.append((nt, 1.0))
+    return out
+
+
 def prior(gaz: Gazetteer, row: int, name_type: int = 0) -> float:
-    """Score of a place before any context: kind, population, capital, name type.
+    """Score of a place before any context: kind, population, capital, name type (weighted features).
 
     >>> gaz = load_gazetteer()
     >>> row = gaz.candidates("Armenia")[0][0]
     >>> prior(gaz, row) > prior(gaz, gaz.candidates("Goris")[0][0])
     True
     """
-    t = gaz._table
-    kind = t["kind"][row]
-    if kind == "city":
-        base = math.log10(int(t["population"][row]) + 10) + 1.5 * int(t["capital"][row])
-    elif t["citylike"][row]:  # an admin-1 unit named for the city inside it: the city is meant
-        base = 1.0
-    else:
-        base = KIND_BASE.get(kind, 8.0)
-    return base - NAME_TYPE_COST.get(int(name_type), 1.5)
+    w = _W
+    return sum([w[k] * v for k, v in _prior_features(gaz, row, name_type)], 0.0)
 
 
 @mypyc_attr(native_class=False)  # a plain Python class where compiled (mypyc's frozen classes are slower to make)
@@ -143,7 +240,8 @@ class Document:
             r = rows.get(m.place.id)
             if r is None:
                 p = m.place
-                rows[p.id] = r = dict(id=p.id, name=p.name, kind=p.kind, country=p.country, mentions=0,
+                rows[p.id] = r = dict(id=p.id, name=p.name, kind=p.kind, country=p.country, geonameid=p.geonameid,
+                                      mentions=0,
                                       first=m.start, forms=set(), texts=[], sentences=[], lat=p.lat, lon=p.lon,
                                       geometry=p.geometry, place=p)
             r["mentions"] += 1
@@ -152,12 +250,15 @@ class Document:
             r["sentences"].append((m.sentence, m.text))
         for r in rows.values():
             r["forms"] = ",".join(sorted(r["forms"]))
-        cols = ["id", "name", "kind", "country", "mentions", "first", "forms", "texts", "sentences", "lat", "lon",
-                "place", "geometry"]
-        return gpd.GeoDataFrame(list(rows.values()), columns=cols, geometry="geometry", crs=4326)
+        cols = ["id", "name", "kind", "country", "geonameid", "mentions", "first", "forms", "texts", "sentences",
+                "lat", "lon", "place", "geometry"]
+        gdf = gpd.GeoDataFrame(list(rows.values()), columns=cols, geometry="geometry", crs=4326)
+        gdf["geonameid"] = gdf["geonameid"].astype("Int64")  # <NA> where the place has no GeoNames id
+        return gdf
 
     def to_geojson(self) -> str:
         """The places as a GeoJSON FeatureCollection string (mention sentences included)."""
+        import pandas as pd
         import shapely
 
         feats = []
@@ -165,6 +266,7 @@ class Document:
             feats.append({"type": "Feature", "id": r.id, "geometry": json.loads(shapely.to_geojson(r.geometry)),
                           "properties": {"name": r.name, "kind": r.kind,
                                          "country": r.country if isinstance(r.country, str) else None,
+                                         "geonameid": None if r.geonameid is pd.NA else int(r.geonameid),
                                          "mentions": r.mentions, "first": r.first, "forms": r.forms,
                                          "texts": r.texts, "lat": r.lat, "lon": r.lon}})
         return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False, allow_nan=False)
@@ -173,11 +275,15 @@ class Document:
         """The mentions as a pandas DataFrame."""
         import pandas as pd
 
-        return pd.DataFrame([dict(start=m.start, end=m.end, text=m.text, form=m.form,
-                                  place=m.place.name if m.place else None, kind=m.place.kind if m.place else None,
-                                  country=m.place.country if m.place else None, id=m.place.id if m.place else None,
-                                  score=round(m.score, 2)) for m in self.mentions],
-                            columns=["start", "end", "text", "form", "place", "kind", "country", "id", "score"])
+        df = pd.DataFrame([dict(start=m.start, end=m.end, text=m.text, form=m.form,
+                                place=m.place.name if m.place else None, kind=m.place.kind if m.place else None,
+                                country=m.place.country if m.place else None, id=m.place.id if m.place else None,
+                                geonameid=m.place.geonameid if m.place else None,
+                                score=round(m.score, 2)) for m in self.mentions],
+                          columns=["start", "end", "text", "form", "place", "kind", "country", "id", "geonameid",
+                                   "score"])
+        df["geonameid"] = df["geonameid"].astype("Int64")
+        return df
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -192,18 +298,31 @@ class Document:
 
 
 def explain(document: Document, mention: Mention | int | str):
-    """Candidate places of one mention, best first, with the score of each piece of evidence.
+    """Candidate places of one mention, best first: one row per candidate, one column per
+    feature's contribution (weight x value), and ``score``, their sum (plus ``override``).
 
-    ``mention`` is a Mention, its index, or its text (the first mention with that text).
+    ``df.attrs["evidence"]`` lists the contribution columns; for every row they add up to
+    ``score``. When one sense per name decided (the name's unqualified mentions share one
+    place), the contributions are those of all these mentions summed: the total that decided.
+    ``notes`` puts the main evidence into words. ``mention`` is a Mention, its index, or a
+    name as written (the first mention with that text, letter case and accents aside).
 
     >>> doc = geoparse("Atlanta is the capital of Georgia.")
-    >>> explain(doc, "Georgia").iloc[0][["name", "kind", "country"]].tolist()
+    >>> table = explain(doc, "Georgia")
+    >>> table.iloc[0][["name", "kind", "country"]].tolist()
     ['Georgia', 'admin1', 'US']
+    >>> bool((table[table.attrs["evidence"]].sum(axis=1) - table["score"]).abs().max() < 1e-9)
+    True
+    >>> explain(geoparse("Talks in Baku."), "baku").iloc[0]["id"]
+    'city:587084'
     """
     import pandas as pd
 
     if isinstance(mention, str):
-        found = [m for m in document.mentions if m.text == mention]
+        key = fold(mention)
+        found = ([m for m in document.mentions if m.text == mention]
+                 or [m for m in document.mentions if fold(m.text) == key]
+                 or [m for m in document.mentions if fold(m.text).startswith(key + " ")])
         if not found:
             raise KeyError(f"no mention with text {mention!r}")
         mention = found[0]
@@ -216,9 +335,11 @@ def explain(document: Document, mention: Mention | int | str):
                            overrides=_override_rows(document.gazetteer, document.overrides))
         if kept is not None:
             rows = _evidence_rows(document.gazetteer, kept, idx)
-    cols = ["id", "name", "kind", "country", "population", "name_type", "prior", "context", "qualifier", "cue",
-            "sense", "override", "score", "evidence"]
-    return pd.DataFrame(rows, columns=cols).sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    evidence = [*FEATURES, "override"]
+    cols = ["id", "name", "kind", "country", "population", "name_type", "geonameid", "score", *evidence, "notes"]
+    df = pd.DataFrame(rows, columns=cols).sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    df.attrs["evidence"] = evidence
+    return df
 
 
 def _best(scores: dict[int, float]) -> int:
@@ -291,7 +412,7 @@ def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
     before = text[max(0, span.start - 30):span.start]
     # Cheap tests before the regular expressions: "... of " before, or a word after.
     of_before = before[-1:].isspace() and before.rstrip()[-2:].lower() == "of"
-    after = text[span.end:span.end + 15]
+    after = text[span.end:span.end + 25]
     next_letter = after.lstrip()[:1].lower() if after[:1].isspace() else ""
     if pri.city:
         city = bool((of_before and CITY_CUES.search(before)) or (next_letter in CITY_AFTER_LETTERS
@@ -301,7 +422,8 @@ def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
                                                                    and ADMIN_AFTER.match(after)))
     if not (city or admin):
         return None
-    return {k: 5.0 if (k == "city" and city) or (k in ADMIN_KINDS and admin) else 0.0 for k in pri.kinds}
+    wc, wa = _W[_FI["cue.city"]], _W[_FI["cue.admin"]]
+    return {k: wc if (k == "city" and city) else wa if (k in ADMIN_KINDS and admin) else 0.0 for k in pri.kinds}
 
 
 ADMIN_KINDS = ("admin1", "admin2")
@@ -315,9 +437,10 @@ class _Priors:
 
     __slots__ = ("base", "types", "row_ids", "countries", "admin1s", "region_keys", "row_kinds", "xs",
                  "ys", "zs", "kinds", "no_cues", "top", "margin", "top_kind", "top_country", "top_region", "key",
-                 "city", "admin", "head", "qualifier", "first_kind")
+                 "city", "admin", "head", "qualifier", "first_kind", "region_primary", "gen", "dwarf", "towns")
 
     def __init__(self, gaz: Gazetteer, span: Span) -> None:
+        self.gen = _GEN[0]
         t = gaz._table
         kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
         b: dict[int, float] = {}
@@ -326,6 +449,21 @@ class _Priors:
             p = prior(gaz, row, typ)
             if row not in b or p > b[row]:
                 b[row], ty[row] = p, typ
+        # A town beside a namesake city 100 times its size ("Moscow", Pennsylvania): log10 of the ratio.
+        pops = {r: int(t["population"][r]) for r in b if kinds[r] == "city"}
+        largest = max(pops.values(), default=0)
+        self.dwarf: dict[int, float] = {r: v for r, p in pops.items()
+                                        if (v := math.log10((largest + 10) / (p + 10))) > 0.0}
+        w_dwarf = _W[_FI["prior.namesake_larger"]]
+        if w_dwarf:
+            for r, v in self.dwarf.items():
+                b[r] += w_dwarf * v
+        # A town (under 100,000) that bears the primary name of a country or first-level region.
+        region_primary = any(typ == 0 and kinds[r] in ("country", "admin1") for r, typ in span.candidates)
+        self.towns: set[int] = {r for r, p in pops.items() if p < 100_000} if region_primary else set()
+        w_town = _W[_FI["prior.town_named_like_region"]]
+        for r in self.towns:
+            b[r] += w_town
         self.base, self.types = b, ty
         # Per candidate row, in the order of ``base``: the facts the context rules look up.
         self.row_ids: list[int] = list(b)
@@ -348,15 +486,18 @@ class _Priors:
         self.city, self.admin = "city" in self.kinds, not self.kinds.isdisjoint(ADMIN_KINDS)
         self.head = not self.kinds.isdisjoint(("city", "admin2", "admin1"))  # "Paris" of "Paris, Texas"
         self.qualifier = any(kinds[r] in ("admin1", "country", "admin2", "disputed") or typ == 2
-                             for r, typ in span.candidates)  # "Texas", "DC"
+                             or (kinds[r] == "region" and countries[r])
+                             for r, typ in span.candidates)  # "Texas", "DC", "England"
         self.first_kind = kinds[span.candidates[0][0]]
+        # The name is the primary name of a country or first-level region ("Vietnam", "Michigan").
+        self.region_primary = region_primary
 
 
 def _priors(gaz: Gazetteer, span: Span) -> _Priors:
     s = span.surface
     if s is None:
         return _Priors(gaz, span)
-    if s.resolution is None:
+    if s.resolution is None or s.resolution.gen != _GEN[0]:
         s.resolution = _Priors(gaz, span)
     return s.resolution
 
@@ -376,8 +517,8 @@ def geoparse(text: object, *, gazetteer: Gazetteer | None = None, demonyms: bool
     evidence says. An id the gazetteer does not have raises ``UnknownPlaceError``.
 
     >>> doc = geoparse("Paris, Texas is not Paris, France.")
-    >>> [(m.text, m.place.country) for m in doc.mentions if m.qualifier]
-    [('Paris, Texas', 'US'), ('Paris, France', 'FR')]
+    >>> [(m.text, m.place.country, m.qualifier.name) for m in doc.mentions if m.qualifier]
+    [('Paris', 'US', 'Texas'), ('Paris', 'FR', 'France')]
     >>> geoparse("Talks in Georgia.", overrides={"Georgia": "country:GE"}).mentions[0].place.id
     'country:GE'
     >>> geoparse("", overrides={"Georgia": "country:GE"}).mentions
@@ -482,8 +623,6 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
     spans = find_mentions(text, gaz, demonyms=demonyms)  # on "" too: the first call builds the matcher
     if not spans:
         return [], None
-    t = gaz._table
-    kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
     pri = [_priors(gaz, s) for s in spans]
     quals = _qualifiers(text, spans, pri)
     key_of = [p.key for p in pri]
@@ -495,96 +634,75 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
     #    ones weighing more; confident cities and regions are also evidence of nearness.
     base: list[dict[int, float]] = []
     cues: list[dict[str, float]] = []
-    anchors: list[tuple[int, int]] = []  # (span, row) of confident first guesses
-    total_c: dict[str, float] = {}
-    total_a: dict[str, float] = {}
-    group_c: dict[str, dict[str, float]] = {}  # per name: the weights of its own spans
-    group_a: dict[str, dict[str, float]] = {}
+    tops: list[int] = []
+    margins: list[float] = []
     for i, (s, p) in enumerate(zip(spans, pri)):
         cue = _cues(text, s, p)
         if cue is None:
             b, top, margin = p.base, p.top, p.margin
-            top_kind, cc, ak = p.top_kind, p.top_country, p.top_region
             cue = p.no_cues
         else:
             b = {row: v + cue[kind] for (row, v), kind in zip(p.base.items(), p.row_kinds)}
             top, margin = _top(b)
-            top_kind, cc, ak = kinds[top], countries[top], _region_key(admin1s[top])
         if forced and i in forced:  # an override is as confident as evidence gets
-            top = forced[i]
-            margin, top_kind, cc, ak = OVERRIDE, kinds[top], countries[top], _region_key(admin1s[top])
+            top, margin = forced[i], OVERRIDE
         base.append(b)
         cues.append(cue)
-        w = 1.0 if margin >= 1.5 else 0.4
-        if margin >= 1.5 and top_kind in ANCHOR_KINDS:
-            anchors.append((i, top))
-        key = key_of[i]
-        if cc:
-            total_c[cc] = total_c.get(cc, 0.0) + w
-            own_c = group_c.setdefault(key, {})
-            own_c[cc] = own_c.get(cc, 0.0) + w
-        total_a[ak] = total_a.get(ak, 0.0) + w
-        own_a = group_a.setdefault(key, {})
-        own_a[ak] = own_a.get(ak, 0.0) + w
-    # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
-    near = _nearness(gaz, pri, base, anchors, key_of)
-
-    context = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced)
-    # A span with one candidate needs no score unless one sense per name sums it (below).
-    scores: list[dict[int, float] | None] = []
-    for i in range(len(spans)):
-        if len(base[i]) == 1 and i not in quals:
-            scores.append(None)
-            continue
-        sc, qualified = _scores(context, i)
-        scores.append(sc)
-        if i in quals and not qualified:
-            del quals[i]  # "Yerevan, Baku": a list, not a qualifier
-
-    # 3. One sense per name: unqualified spans of one name share the best summed score.
-    # Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
-    own = set(quals) | set(forced) | {i for i in range(len(spans)) if cues[i] is not pri[i].no_cues}
-    groups: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, s in enumerate(spans):
-        if i not in own:
-            groups[(s.form, key_of[i])].append(i)
-    choice: dict[int, int] = {}
-    sense_bonus: defaultdict[int, dict[int, float]] = defaultdict(dict)
-    for i in own:
-        own_scores = scores[i]
-        if i in forced:
-            choice[i] = forced[i]
-        else:
-            choice[i] = _best(own_scores) if own_scores is not None else next(iter(base[i]))
-    qualified_choice: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
-    for i in own:
-        qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
-    for name, idxs in groups.items():
-        if len(idxs) == 1 and name not in qualified_choice:
-            one = scores[idxs[0]]
-            choice[idxs[0]] = _best(one) if one is not None else next(iter(base[idxs[0]]))
-            continue
-        total: defaultdict[int, float] = defaultdict(float)
-        for i in idxs:
-            member = scores[i]
-            if member is None:
-                member = scores[i] = _scores(context, i)[0]
-            for row, v in member.items():
-                total[row] += v
-        for row in qualified_choice.get(name, set()):  # "Paris, Texas" ... later "Paris"
-            if row in total:
-                total[row] += 3.0 * len(idxs)
-                for i in idxs:
-                    sense_bonus[i][row] = 3.0
-        best = _best(total)
-        for i in idxs:
-            choice[i] = best
+        tops.append(top)
+        margins.append(margin)
+    first_quals = dict(quals)
+    # 2. Document context from the first guesses; then, where a decision differs from its
+    #    first guess ("Georgia" read as the state once "Atlanta" is read), once more from the
+    #    decisions, so that every name is read in the context of the others' readings.
+    possible = _near_possible(gaz, spans, pri, base, key_of)  # the same in both passes
+    passes = max(1, int(_SET["passes"]))
+    prev: _Context | None = None
+    for pass_ in range(passes):
+        quals = dict(first_quals)
+        context = _context(text, gaz, spans, pri, base, quals, key_of, forced, tops, margins, possible, prev)
+        prev = context
+        # A span with one candidate needs no score unless one sense per name sums it (below).
+        scores: list[dict[int, float] | None] = []
+        for i in range(len(spans)):
+            if len(base[i]) == 1 and i not in quals:
+                scores.append(None)
+                continue
+            sc, qualified = _scores(context, i)
+            scores.append(sc)
+            if i in quals and _best(sc) not in qualified:
+                del quals[i]  # "Yerevan, Baku": a list, not a qualifier
+        context.quals = quals
+        choice, sense_bonus, group_of = _one_sense(spans, pri, base, cues, quals, forced, key_of, scores, context)
+        if pass_ == passes - 1 or all(choice[i] == tops[i] for i in range(len(spans))):
+            break
+        # Read again only if some decision says something else about the text than its first
+        # guess did: another country or region, another kind, or confident where it was not.
+        changed = False
+        for i in range(len(spans)):
+            sc_i = scores[i]
+            row = choice[i]
+            margin = margins[i]
+            if i in forced:
+                margin = OVERRIDE
+            elif sc_i is not None and len(sc_i) > 1:
+                margin = sc_i[row] - max(v for r, v in sc_i.items() if r != row)
+            if not changed and (row != tops[i]) and _says(gaz, row, margin) != _says(gaz, tops[i], margins[i]):
+                changed = True
+            tops[i], margins[i] = row, margin
+        if not changed:
+            break
 
     mentions: list[Mention] = []
     starts = _sentences(text)
     sentence_cache: dict[int, str] = {}
     places = _places(gaz)
+    # Mentions never overlap: "Paris, Texas" is "Paris" (qualified by Texas) and "Texas";
+    # "Washington, DC" is one mention, the city's own name, never the city twice.
+    merged: set[int] = set()
+    span_of: list[int] = []  # each mention's span, for explain
     for i, s in enumerate(spans):
+        if i in merged:
+            continue
         row = choice[i]
         final = scores[i]
         if final is not None and len(final) > 1:
@@ -596,15 +714,19 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
         qual = None
         text_, start, end = s.text, s.start, s.end
         if i in quals:
-            qs = spans[quals[i]]
-            qual = _place(gaz, places, forced.get(quals[i], -1) if quals[i] in forced else _best(base[quals[i]]))
-            if text[s.end:qs.start] != " in ":  # "Paris, Texas" is one mention; "Paris in Texas" two
+            q = quals[i]
+            qs = spans[q]
+            qrow = _qualifier_row(context, q)
+            qual = _place(gaz, places, qrow)
+            if qrow == row and text[s.end:qs.start] != " in ":  # "Washington, DC": one name of one place
                 text_, end = text[start:qs.end], qs.end
+                merged.add(q)
         sentence = _sentence_at(text, starts, start, sentence_cache)
         m = Mention(start, end, text_, s.form, _place(gaz, places, row), sentence, round(conf, 4), qual,
                     len(mentions))
         mentions.append(m)
-    return mentions, ((context, sense_bonus, cues, choice, forced) if keep else None)
+        span_of.append(i)
+    return mentions, ((context, sense_bonus, cues, choice, forced, span_of, group_of) if keep else None)
 
 
 def _places(gaz: Gazetteer) -> dict[int, Place]:
@@ -622,26 +744,154 @@ def _place(gaz: Gazetteer, places: dict[int, Place], row: int) -> Place:
     return p
 
 
+def _says(gaz: Gazetteer, row: int, margin: float) -> tuple:
+    """What a reading tells the context rules: its country, region, kind and confidence."""
+    t = gaz._table
+    return t["country"][row], t["admin1"][row], t["kind"][row], margin >= _SET["confident_margin"]
+
+
+def _near_possible(gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
+                   key_of: list[str]) -> dict[int, dict[int, float]]:
+    """Possible places: every town or county reading of a name of few readings ("Platte County":
+    Nebraska, Missouri or Wyoming). ``{span: {row: km}}`` to the nearest of another name's."""
+    few = int(_SET["possible_max_readings"])
+    if few < 2 or not _W[_FI["context.near_possible"]]:
+        return {}
+    possible = [(i, r) for i in range(len(spans)) if 1 < len(base[i]) <= few
+                for r, kind in zip(pri[i].row_ids, pri[i].row_kinds) if kind in ("city", "admin2")]
+    if not possible:
+        return {}
+    return _nearness(gaz, pri, base, possible, key_of, _SET["near_local_km"] * 4.0, towns=True)
+
+
+def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
+             quals: dict[int, int], key_of: list[str], forced: dict[int, int], tops: list[int],
+             margins: list[float], near_possible: dict[int, dict[int, float]],
+             again: _Context | None = None) -> _Context:
+    """Document context from each span's current reading (``tops``) and its lead (``margins``):
+    the countries and first-level regions they are in, confident ones weighing more; confident
+    cities and regions are also evidence of nearness. Read ``again`` (the second pass), the
+    nearness and the lists of the first are kept: they cost the most, and change the least."""
+    t = gaz._table
+    kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
+    anchors: list[tuple[int, int]] = []  # (span, row) of confident readings
+    total_c: dict[str, float] = {}
+    total_a: dict[str, float] = {}
+    group_c: dict[str, dict[str, float]] = {}  # per name: the weights of its own spans
+    group_a: dict[str, dict[str, float]] = {}
+    confident, weak = _SET["confident_margin"], _SET["weak_weight"]
+    top_kinds: list[str] = []
+    for i in range(len(spans)):
+        top, margin = tops[i], margins[i]
+        top_kind, cc, ak = kinds[top], countries[top], _region_key(admin1s[top])
+        top_kinds.append(top_kind if margin >= confident else "")
+        w = 1.0 if margin >= confident else weak
+        if margin >= confident and top_kind in ANCHOR_KINDS:
+            anchors.append((i, top))
+        key = key_of[i]
+        if cc:
+            total_c[cc] = total_c.get(cc, 0.0) + w
+            own_c = group_c.setdefault(key, {})
+            own_c[cc] = own_c.get(cc, 0.0) + w
+        total_a[ak] = total_a.get(ak, 0.0) + w
+        own_a = group_a.setdefault(key, {})
+        own_a[ak] = own_a.get(ak, 0.0) + w
+    # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
+    if again is not None:
+        near, lists = again.near, again.lists
+    else:
+        near = _nearness(gaz, pri, base, anchors, key_of, _SET["near_km"] * 5.8)  # km, where nearness > 0.003
+        lists = _lists(text, spans, top_kinds)
+    ctx = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced, lists)
+    ctx.near_possible = near_possible
+    return ctx
+
+
+def _one_sense(spans: list[Span], pri: list[_Priors], base: list[dict[int, float]], cues: list[dict[str, float]],
+               quals: dict[int, int], forced: dict[int, int], key_of: list[str],
+               scores: list[dict[int, float] | None],
+               context: _Context) -> tuple[dict[int, int], dict[int, dict[int, float]], dict[int, list[int]]]:
+    """3. One sense per name: unqualified spans of one name share the best summed score.
+    Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
+    Returns each span's row, the sense bonuses given and the groups that decided."""
+    own = set(quals) | set(forced) | {i for i in range(len(spans)) if cues[i] is not pri[i].no_cues}
+    groups: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, s in enumerate(spans):
+        if i not in own:
+            groups[(s.form, key_of[i])].append(i)
+    choice: dict[int, int] = {}
+    sense_bonus: defaultdict[int, dict[int, float]] = defaultdict(dict)
+    group_of: dict[int, list[int]] = {}  # the spans whose summed scores decided a span's sense
+    w_sense = _W[_FI["sense.qualified_elsewhere"]]
+    for i in own:
+        own_scores = scores[i]
+        if i in forced:
+            choice[i] = forced[i]
+        else:
+            choice[i] = _best(own_scores) if own_scores is not None else next(iter(base[i]))
+    qualified_choice: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+    for i in own:
+        qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
+    for name, idxs in groups.items():
+        if len(idxs) == 1 and name not in qualified_choice:
+            one = scores[idxs[0]]
+            choice[idxs[0]] = _best(one) if one is not None else next(iter(base[idxs[0]]))
+            continue
+        if name not in qualified_choice and all(len(base[i]) == 1 for i in idxs):
+            rows = {next(iter(base[i])) for i in idxs}
+            if len(rows) == 1:  # "Baku" five times: one place, nothing to decide
+                row = rows.pop()
+                for i in idxs:
+                    choice[i] = row
+                continue
+        total: defaultdict[int, float] = defaultdict(float)
+        for i in idxs:
+            member = scores[i]
+            if member is None:
+                member = scores[i] = _scores(context, i)[0]
+            for row, v in member.items():
+                total[row] += v
+        for row in qualified_choice.get(name, set()):  # "Paris, Texas" ... later "Paris"
+            if row in total:
+                total[row] += w_sense * len(idxs)
+                for i in idxs:
+                    sense_bonus[i][row] = w_sense
+        best = _best(total)
+        for i in idxs:
+            choice[i] = best
+            group_of[i] = idxs
+    return choice, sense_bonus, group_of
+
+
 class _Context:
     """What the scores of one text's spans are made from; kept so that explain() can put each
     candidate's evidence into words later."""
 
     __slots__ = ("gaz", "spans", "pri", "base", "quals", "key_of", "total_c", "total_a", "group_c", "group_a",
-                 "all_c", "near", "forced")
+                 "all_c", "near", "forced", "lists", "heads", "near_possible")
 
     def __init__(self, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
                  quals: dict[int, int], key_of: list[str], total_c: dict[str, float], total_a: dict[str, float],
                  group_c: dict[str, dict[str, float]], group_a: dict[str, dict[str, float]],
-                 near: dict[int, dict[int, float]], forced: dict[int, int]) -> None:
+                 near: dict[int, dict[int, float]], forced: dict[int, int],
+                 lists: dict[int, dict[str, float]]) -> None:
         self.gaz, self.spans, self.pri, self.base, self.quals = gaz, spans, pri, base, dict(quals)
         self.key_of, self.total_c, self.total_a, self.group_c, self.group_a = key_of, total_c, total_a, group_c, group_a
         self.all_c, self.near, self.forced = sum(total_c.values(), 0.0), near, forced
+        self.lists = lists
+        self.near_possible: dict[int, dict[int, float]] = {}
+        # For the second name of a pair ("Syracuse, New York"): the countries and first-level
+        # regions the first name's candidates lie in.
+        self.heads: dict[int, tuple[set[str], set[str]]] = {}
+        for h, q in quals.items():
+            ph = pri[h]
+            self.heads[q] = ({c for c in ph.countries if c}, {a for a in ph.admin1s if a})
 
 
 _NONE: dict[str, float] = {}  # read only
 
 
-def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[dict[int, float], bool]:
+def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[dict[int, float], set[int]]:
     """Each candidate row's score for span ``i``, and whether its qualifier agreed with one.
 
     With ``evidence``, also appends each candidate's pieces of evidence to it.
@@ -652,13 +902,22 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     gc, ga = c.group_c.get(c.key_of[i], _NONE), c.group_a.get(c.key_of[i], _NONE)
     others = c.all_c - sum(gc.values(), 0.0)
     q_span = c.quals.get(i)
-    qrow = -1 if q_span is None else c.forced[q_span] if q_span in c.forced else _best(c.base[q_span])
+    qrow = -1 if q_span is None else _qualifier_row(c, q_span)
+    qkind = kinds[qrow] if qrow >= 0 else ""
     b = c.base[i]
     pr = c.pri[i]
     priors = list(b.values())
-    near = c.near.get(i, {})
+    near = c.near.get(i, _NONE_ROWS)
+    in_list = c.lists.get(i)
+    head = c.heads.get(i)
+    w = _W
+    h = _HOT  # the weights and settings read for every candidate, by position (see _set_weights)
+    w_c, w_share, w_a, w_near, w_lonely, w_possible = h[0], h[1], h[2], h[3], h[4], h[5]
+    near_km, local_km, qual_km = h[6], h[7], h[9]
+    lonely = others >= h[8]
+    near_possible = c.near_possible.get(i, _NONE_ROWS)
     sc: dict[int, float] = {}
-    qualified = False
+    qualified: set[int] = set()
     for j in range(len(priors)):
         row, cc, kind = pr.row_ids[j], pr.countries[j], pr.row_kinds[j]
         c_other = total_c.get(cc, 0.0) - gc.get(cc, 0.0) if cc else 0.0
@@ -666,25 +925,110 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
         a_other = total_a.get(pr.region_keys[j], 0.0) - ga.get(pr.region_keys[j], 0.0)
         a_other = a_other if a_other > 0.0 else 0.0
         share = c_other / others if others else 0.0
-        prox = near.get(row, 0.0) if near else 0.0
-        ctx = (2.0 * (c_other if c_other < 1.0 else 1.0) + 2.0 * share + 2.5 * (a_other if a_other < 1.0 else 1.0)
-               + prox)
-        if others >= 3 and not c_other and kind == "country":
-            ctx -= 1.5  # a country nothing else in the text is in, among many mentions elsewhere
-        q = 0.0
-        if qrow >= 0 and (qrow == row
-                          or (kinds[qrow] in ADMIN_KINDS and admin1s[qrow] and admin1s[qrow] == pr.admin1s[j])
-                          or (kinds[qrow] == "country" and countries[qrow] == cc)
-                          or (kinds[qrow] == "city" and cc == countries[qrow] and kind == "city"
-                              and _near(c.gaz, row, qrow))):
-            q = 8.0
-            qualified = True
-        p = priors[j]
-        sc[row] = p + ctx + q
+        km = near.get(row, -1.0)
+        prox = math.exp(-km / near_km) if km >= 0.0 else 0.0
+        c1 = c_other if c_other < 1.0 else 1.0
+        a1 = a_other if a_other < 1.0 else 1.0
+        lone = 1.0 if lonely and not c_other and kind == "country" else 0.0
+        km2 = near_possible.get(row, -1.0)
+        possible = math.exp(-km2 / local_km) if km2 >= 0.0 else 0.0
+        score = (priors[j] + w_c * c1 + w_share * share + w_a * a1 + w_near * prox + w_possible * possible
+                 + w_lonely * lone)
+        f: dict[str, float] | None = None
         if evidence is not None:
-            qual_text = c.spans[q_span].text if q and q_span is not None else None
-            evidence.append((row, p, ctx, q, c_other, share, a_other, prox, qual_text))
+            f = {"context.country": c1, "context.country_share": share, "context.admin1": a1,
+                 "context.near": prox, "context.near_possible": possible,
+                 "context.lonely_country": lone}
+        if qrow >= 0:
+            contains = ((qkind in ADMIN_KINDS and bool(admin1s[qrow]) and admin1s[qrow] == pr.admin1s[j])
+                        or (qkind == "country" and countries[qrow] == cc)
+                        or (qkind == "region" and countries[qrow] == cc and _covers(c.gaz, qrow, row))) and qrow != row
+            near_city = (not contains and qkind == "city" and cc == countries[qrow] and kind == "city"
+                         and qrow != row and _near(c.gaz, row, qrow, qual_km))
+            if qrow == row or contains or near_city:
+                qualified.add(row)
+                qf = "qualifier.same" if qrow == row else "qualifier.contains" if contains else "qualifier.near_city"
+                score += w[_FI[qf]]
+                if f is not None:
+                    f[qf] = 1.0
+                if in_list is not None:  # "Vietnam, Thailand, Laos": a list, not a town in Thailand
+                    score += w[_FI["qualifier.in_list"]]
+                    if f is not None:
+                        f["qualifier.in_list"] = 1.0
+                if kind == "city" and pr.region_primary:  # a town named like a country or state
+                    score += w[_FI["qualifier.over_region"]]
+                    if f is not None:
+                        f["qualifier.over_region"] = 1.0
+        if head is not None and kind in ("admin1", "admin2", "country", "disputed") and (
+                (kind == "country" and cc in head[0]) or (kind != "country" and pr.admin1s[j] in head[1])):
+            score += w[_FI["pair.contains_head"]]
+            if f is not None:
+                f["pair.contains_head"] = 1.0
+        if in_list is not None:
+            same = in_list.get(_kind_class(kind), 0.0)
+            score += w[_FI["list.same_kind"]] * same + w[_FI["list.other_kind"]] * (1.0 - same)
+            if f is not None:
+                f["list.same_kind"], f["list.other_kind"] = same, 1.0 - same
+        sc[row] = score
+        if evidence is not None and f is not None:
+            evidence.append((row, priors[j], f))
     return sc, qualified
+
+
+_NONE_ROWS: dict[int, float] = {}  # read only
+
+
+def _qualifier_row(c: _Context, q: int) -> int:
+    """The place a qualifier span stands for: its override; else its best reading that
+    contains a reading of the name before it ("Syracuse, New York": the state); else its best."""
+    if q in c.forced:
+        return c.forced[q]
+    head = c.heads.get(q)
+    best, best_score = -1, -math.inf
+    if head is not None:
+        pr = c.pri[q]
+        for j, (row, v) in enumerate(c.base[q].items()):
+            kind = pr.row_kinds[j]
+            if v > best_score and ((kind == "country" and pr.countries[j] in head[0])
+                                   or (kind in ADMIN_KINDS and pr.admin1s[j] in head[1])):
+                best, best_score = row, v
+    return best if best >= 0 else _best(c.base[q])
+
+
+def _kind_class(kind: str) -> str:
+    """Kinds that read alike in a list: a country and a disputed territory are both countries."""
+    return "country" if kind == "disputed" else kind
+
+
+#: What joins the items of a coordinated list.
+_LIST_SEPARATORS = (", ", " and ", ", and ", " or ", ", or ", " & ")
+
+
+def _lists(text: str, spans: list[Span], top_kinds: list[str]) -> dict[int, dict[str, float]]:
+    """``{span: {kind: share}}`` for spans in a coordinated list ("Michigan, Ohio, Kansas and
+    Nevada"): the share of the list's other items confidently read as each kind (``top_kinds``,
+    "" where not confident). A list has three items or more, or two joined by "and"/"or"."""
+    out: dict[int, dict[str, float]] = {}
+    n = len(spans)
+    i = 0
+    while i < n:
+        j = i
+        joined = False
+        while j + 1 < n and spans[j + 1].form == spans[i].form and text[spans[j].end:spans[j + 1].start] in \
+                _LIST_SEPARATORS:
+            joined = joined or text[spans[j].end:spans[j + 1].start] != ", "
+            j += 1
+        size = j - i + 1
+        if size >= 3 or (size == 2 and joined):
+            classes = [_kind_class(top_kinds[k]) for k in range(i, j + 1)]
+            for k in range(i, j + 1):
+                share: dict[str, float] = {}
+                for m, cls in enumerate(classes):
+                    if m != k - i and cls:
+                        share[cls] = share.get(cls, 0.0) + 1.0 / (size - 1)
+                out[k] = share
+        i = j + 1
+    return out
 
 
 NATIONAL = "(national or larger)"
@@ -699,8 +1043,9 @@ def _region_key(admin1: str | None) -> str:
 
 
 def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], anchors: list[tuple[int, int]],
-              key_of: list[str], scale_km: float = 300.0, weight: float = 3.0) -> dict[int, dict[int, float]]:
-    """``{span: {row: bonus}}``: how close each candidate lies to the confident places of other spans."""
+              key_of: list[str], max_km: float = 1740.0, towns: bool = False) -> dict[int, dict[int, float]]:
+    """``{span: {row: km}}``: how far each candidate lies from the nearest confident place of
+    another span (left out beyond ``max_km``); with ``towns``, for town and county candidates only."""
     if not anchors:
         return {}
     if len(anchors) > MAX_ANCHORS:  # long texts: an even sample keeps the work linear in the text
@@ -709,17 +1054,21 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
     ambiguous = [i for i, b in enumerate(base) if len(b) > 1]
     # One distance per name and candidate, shared by every span of that name.
     km_of: dict[str, dict[int, float]] = {}
-    if sum(len(base[i]) for i in ambiguous) * len(anchors) > 5000:  # long texts: numpy
+    if not towns and sum(len(base[i]) for i in ambiguous) * len(anchors) > 5000:  # long texts: numpy
         pairs = list(dict.fromkeys((key_of[i], r) for i in ambiguous for r in base[i]))
         for (key, r), d in zip(pairs, _nearest_km_numpy(gaz, pairs, anchors, key_of)):
             km_of.setdefault(key, {})[r] = d
     else:  # up to a few thousand distances: plain floats beat numpy's cost per call
         # Each name's candidates carry their unit vectors (see _Priors): no lookups in the big tables.
-        a_keys = [key_of[i] for i, _ in anchors]
+        # Anchors sorted by z (the sine of latitude): an anchor within max_km differs in z by at
+        # most the chord of max_km, so each candidate scans only that band of them.
         a_rows = [pri[i].row_ids.index(r) for i, r in anchors]
-        ax = [pri[i].xs[j] for (i, _), j in zip(anchors, a_rows)]
-        ay = [pri[i].ys[j] for (i, _), j in zip(anchors, a_rows)]
-        az = [pri[i].zs[j] for (i, _), j in zip(anchors, a_rows)]
+        order = sorted(range(len(anchors)), key=lambda k: pri[anchors[k][0]].zs[a_rows[k]])
+        a_keys = [key_of[anchors[k][0]] for k in order]
+        ax = [pri[anchors[k][0]].xs[a_rows[k]] for k in order]
+        ay = [pri[anchors[k][0]].ys[a_rows[k]] for k in order]
+        az = [pri[anchors[k][0]].zs[a_rows[k]] for k in order]
+        band = 2.0 * math.sin(min(max_km, 20000.0) / (2 * 6371.0)) + 1e-9
         for i in ambiguous:
             key = key_of[i]
             kms = km_of.setdefault(key, {})
@@ -728,9 +1077,12 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
                 r = p.row_ids[j]
                 if r in kms:
                     continue
+                if towns and p.row_kinds[j] != "city" and p.row_kinds[j] != "admin2":
+                    kms[r] = math.inf
+                    continue
                 px, py, pz = p.xs[j], p.ys[j], p.zs[j]
                 best = 5.0  # squared chords of unit vectors are at most 4
-                for k in range(len(a_keys)):
+                for k in range(bisect.bisect_left(az, pz - band), bisect.bisect_right(az, pz + band)):
                     if a_keys[k] != key:
                         dx, dy, dz = px - ax[k], py - ay[k], pz - az[k]
                         d2 = dx * dx + dy * dy + dz * dz
@@ -740,7 +1092,7 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
     out: dict[int, dict[int, float]] = {}
     for i in ambiguous:
         kms = km_of[key_of[i]]
-        near = {r: v for r in base[i] if (v := weight * math.exp(-kms[r] / scale_km)) > 0.01}
+        near = {r: v for r in base[i] if (v := kms[r]) <= max_km}
         if near:
             out[i] = near
     return out
@@ -779,6 +1131,15 @@ def _nearest_km_numpy(gaz: Gazetteer, pairs: list[tuple[str, int]], anchors: lis
     return (2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(chord2.min(axis=1)) / 2))).tolist()
 
 
+def _covers(gaz: Gazetteer, area: int, row: int) -> bool:
+    """The polygon of row ``area`` (a region: England, Scotland) holds the point of row ``row``."""
+    from shapely.geometry import Point
+
+    geom = gaz._geometry(area)
+    t = gaz._table
+    return geom is not None and bool(geom.covers(Point(float(t["lon"][row]), float(t["lat"][row]))))
+
+
 def _near(gaz: Gazetteer, a: int, b: int, km: float = 60.0) -> bool:
     """Rows ``a`` and ``b`` lie within ``km`` of each other."""
     x, y, z = _unit_vectors(gaz)
@@ -786,53 +1147,118 @@ def _near(gaz: Gazetteer, a: int, b: int, km: float = 60.0) -> bool:
 
 
 def _evidence_rows(gaz: Gazetteer, kept: tuple, i: int) -> list[dict]:
-    """The candidates of span ``i`` with the evidence behind their scores, from ``_resolve(keep=True)``."""
-    context, sense_bonus, cues, choice, forced = kept
-    evidence: list[tuple] = []
-    _scores(context, i, evidence)
-    if len(evidence) == 0:  # one candidate: no score was needed, but explain shows its prior
-        row = next(iter(context.base[i]))
-        evidence.append((row, context.base[i][row], 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, None))
+    """The candidates of mention ``i`` with each feature's contribution to the score that decided,
+    from ``_resolve(keep=True)``: the span's own, or its name's summed over the spans that
+    share one sense."""
+    context, sense_bonus, cues, choice, forced, span_of, group_of = kept
+    i = span_of[i]
+    members = group_of.get(i, [i])
+    feats: dict[int, dict[str, float]] = {}  # row: {feature: value}, summed over the members
+    for k in members:
+        for row, f in _span_features(gaz, context, cues[k], k).items():
+            into = feats.setdefault(row, {})
+            for name, v in f.items():
+                into[name] = into.get(name, 0.0) + v
+            if sense_bonus.get(k, {}).get(row):
+                into["sense.qualified_elsewhere"] = into.get("sense.qualified_elsewhere", 0.0) + 1.0
     types = dict(context.pri[i].types)
     forced_row = forced.get(i, -1)
-    if forced_row >= 0 and forced_row not in types:  # an override may name a place the name never reads as
+    if forced_row >= 0 and forced_row not in feats:  # an override may name a place the name never reads as
         types[forced_row] = 0
-        evidence.append((forced_row, prior(gaz, forced_row), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, None))
-    sense = sense_bonus.get(i, {})
-    override_name = context.spans[i].text if forced_row >= 0 else None
-    return [_evidence_row(gaz, e, types[e[0]], sense.get(e[0], 0.0), cues[i], choice[i],
-                          override_name if e[0] == forced_row else None) for e in evidence]
+        feats[forced_row] = {FEATURES[k]: v for k, v in _prior_features(gaz, forced_row)}
+    return [_evidence_row(gaz, row, f, types.get(row, 0), choice[i], context.spans[i].text if row == forced_row
+                          else None, len(members), context, i) for row, f in feats.items()]
 
 
-def _evidence_row(gaz: Gazetteer, e: tuple, name_type: int, sense: float, cues: dict, chosen: int,
-                  override: str | None = None) -> dict:
+def _span_features(gaz: Gazetteer, context: _Context, cue: dict[str, float], i: int) -> dict[int, dict[str, float]]:
+    """``{row: {feature: value}}`` for span ``i``'s candidates: the values its score weighs."""
+    evidence: list[tuple] = []
+    _scores(context, i, evidence)
+    kinds = gaz._table["kind"]
+    types = context.pri[i].types
+    cue_city = cue.get("city", 0.0) != 0.0
+    cue_admin = any(cue.get(k, 0.0) != 0.0 for k in ADMIN_KINDS)
+    out: dict[int, dict[str, float]] = {}
+    dwarf = context.pri[i].dwarf
+    for row, _, f in evidence:
+        feats = {FEATURES[k]: v for k, v in _prior_features(gaz, row, types[row])}
+        if row in dwarf:
+            feats["prior.namesake_larger"] = dwarf[row]
+        if row in context.pri[i].towns:
+            feats["prior.town_named_like_region"] = 1.0
+        kind = kinds[row]
+        if kind == "city" and cue_city:
+            feats["cue.city"] = 1.0
+        elif kind in ADMIN_KINDS and cue_admin:
+            feats["cue.admin"] = 1.0
+        feats.update({k: v for k, v in f.items() if v})
+        out[row] = feats
+    return out
+
+
+def training_features(text: str, gazetteer: Gazetteer | None = None,
+                      demonyms: bool = True) -> list[tuple[int, int, list[int], list[dict[str, float]]]]:
+    """What the resolver weighs, for learning its weights: per span ``(start, end, rows,
+    features)``, each candidate row with its features (the span's own, one sense per name apart).
+
+    >>> [(s, e, len(rows) == len(f)) for s, e, rows, f in training_features("Talks in Baku.")]
+    [(9, 13, True)]
+    >>> training_features("")
+    []
+    """
+    gaz = gazetteer or load_gazetteer()
+    _, kept = _resolve(text, gaz, demonyms, keep=True)
+    if kept is None:
+        return []
+    context, sense_bonus, cues = kept[0], kept[1], kept[2]
+    out = []
+    for i, span in enumerate(context.spans):
+        feats = _span_features(gaz, context, cues[i], i)
+        for row, w in sense_bonus.get(i, {}).items():
+            if w and row in feats:
+                feats[row]["sense.qualified_elsewhere"] = 1.0
+        rows = list(feats)
+        out.append((span.start, span.end, rows, [feats[r] for r in rows]))
+    return out
+
+
+def _evidence_row(gaz: Gazetteer, row: int, feats: dict[str, float], name_type: int, chosen: int,
+                  override: str | None, members: int, context: _Context, i: int) -> dict:
     from geo.gazetteer import NAME_TYPES
 
     t = gaz._table
-    row, prior_, context, qualifier, c_other, share, a_other, prox, qual_text = e
-    cue = cues.get(t["kind"][row], 0.0)
+    w = _W
+    out: dict[str, Any] = dict(id=t["id"][row], name=t["name"][row], kind=t["kind"][row], country=t["country"][row],
+                               population=int(t["population"][row]), name_type=NAME_TYPES[name_type],
+                               geonameid=int(t["geonameid"][row]) or None if "geonameid" in t else None)
+    contrib = {f: w[k] * v if (v := feats.get(f, 0.0)) else 0.0 for k, f in enumerate(FEATURES)}
+    out.update(contrib)
+    out["override"] = OVERRIDE if override is not None else 0.0
+    out["score"] = sum(contrib.values(), 0.0) + out["override"]
     notes = []
-    if c_other:
-        notes.append(f"{c_other:.1f} other mentions in {t['country'][row]} ({share:.0%})")
-    if a_other:
-        a1 = t["admin1"][row]
-        notes.append(f"{a_other:.1f} other mentions in {a1}" if a1 else
-                     f"{a_other:.1f} other mentions of countries and larger regions")
-    if prox:
-        notes.append(f"near other places (+{prox:.1f})")
-    if qual_text:
-        notes.append(f"qualified by {qual_text!r}")
-    if cue:
+    if feats.get("context.country"):
+        notes.append(f"other mentions in {t['country'][row]}")
+    if feats.get("context.admin1"):
+        notes.append(f"other mentions in {t['admin1'][row]}" if t["admin1"][row] else
+                     "other mentions of countries and larger regions")
+    if feats.get("context.near"):
+        notes.append("near other places")
+    q = context.quals.get(i)
+    if q is not None and any(feats.get(f) for f in ("qualifier.contains", "qualifier.same", "qualifier.near_city")):
+        notes.append(f"qualified by {context.spans[q].text!r}")
+    if feats.get("pair.contains_head"):
+        notes.append("contains the name before it")
+    if feats.get("list.same_kind"):
+        notes.append("in a list of places of its kind")
+    if feats.get("cue.city") or feats.get("cue.admin"):
         notes.append("a word beside it names its kind")
-    if sense:
+    if feats.get("sense.qualified_elsewhere"):
         notes.append("the same name is qualified elsewhere")
     if override is not None:
         notes.append(f"override: the house list reads {override!r} as {t['id'][row]}")
+    if members > 1:
+        notes.append(f"summed over the {members} mentions of the name")
     if row == chosen:
         notes.append("chosen")
-    return dict(id=t["id"][row], name=t["name"][row], kind=t["kind"][row], country=t["country"][row],
-                population=int(t["population"][row]), name_type=NAME_TYPES[name_type],
-                prior=round(prior_ - cue, 2), context=round(context, 2), qualifier=qualifier,
-                cue=cue, sense=sense, override=OVERRIDE if override is not None else 0.0,
-                score=round(prior_ + context + qualifier + sense + (OVERRIDE if override is not None else 0.0), 2),
-                evidence="; ".join(notes))
+    out["notes"] = "; ".join(notes)
+    return out

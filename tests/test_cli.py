@@ -129,7 +129,7 @@ def test_places_json_offsets_point_into_the_file(runner, workdir):
         assert set(m) >= {"file", "start", "end", "text", "form", "place"}
         assert m["file"] == "story.txt"
         assert text[m["start"]:m["end"]] == m["text"]
-        assert set(m["place"]) == {"id", "name", "kind", "country", "lat", "lon"}
+        assert set(m["place"]) == {"id", "name", "kind", "country", "geonameid", "lat", "lon"}
     assert {"Baku", "Yerevan", "Lachin corridor"} <= {m["place"]["name"] for m in mentions}
 
 
@@ -138,8 +138,8 @@ def test_places_csv_has_a_row_per_mention(runner, workdir):
     r = run(runner, "places", "story.txt", "-f", "csv")
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert len(rows) == len(as_json)
-    assert list(rows[0]) == ["file", "start", "end", "text", "form", "place_id", "place", "kind", "country", "lat",
-                             "lon", "score"]
+    assert list(rows[0]) == ["file", "start", "end", "text", "form", "place_id", "place", "kind", "country",
+                             "geonameid", "lat", "lon", "score"]
     assert [(int(x["start"]), x["place_id"]) for x in rows] == [(m["start"], m["place"]["id"]) for m in as_json]
 
 

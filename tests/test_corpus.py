@@ -504,3 +504,6 @@ def test_overrides_in_corpus(tmp_path: Path) -> None:
 
     df = geopandas.read_parquet(out)
     assert set(df.loc[df["text"] == "Georgia", "place_id"]) == {"country:GE"}
+    assert df.loc[df["text"] == "Georgia", "geonameid"].tolist() == [614540]  # GeoNames ids travel too
+    places = geopandas.read_parquet(out.with_name("m.places.parquet"))
+    assert 614540 in places["geonameid"].tolist()

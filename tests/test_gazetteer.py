@@ -299,3 +299,30 @@ def test_layers_are_all_bundled():
 def test_import_loads_no_data():
     code = "import sys, geo; assert 'geo.gazetteer' not in sys.modules and 'geopandas' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- GeoNames identity ------------------------------------------------------------------------
+@pytest.mark.parametrize("pid, geonameid", [
+    ("city:587084", 587084),            # Baku: a city's id is its GeoNames id
+    ("country:GE", 614540),             # countries: GeoNames country info
+    ("admin1:USA-3543", 4197000),       # US state of Georgia: Natural Earth's gn_id
+    ("admin2:US-06037", 5368381),       # Los Angeles County: GeoNames admin-2 code US.CA.037
+    ("region:africa", 6255146),         # continents
+    ("region:england", 6269131),        # UK nations: GeoNames admin-1 GB.ENG
+    ("corridor:lachin", None),          # curated: no open source gives one
+])
+def test_places_carry_geonames_ids(pid, geonameid):
+    assert load_gazetteer().place(pid).geonameid == geonameid
+
+
+def test_geonames_ids_in_outputs():
+    import json
+
+    import geo
+
+    doc = geo.geoparse("Talks in Baku and on the Lachin corridor.")
+    assert doc.places["geonameid"].tolist()[0] == 587084
+    assert doc.places["geonameid"].isna().tolist() == [False, True]
+    props = [f["properties"]["geonameid"] for f in json.loads(doc.to_geojson())["features"]]
+    assert props == [587084, None]
+    assert doc.table()["geonameid"].tolist()[0] == 587084

@@ -19,6 +19,10 @@ def test_wheel_installs_and_loads_its_shapes(installed_wheel, tmp_path):
         f"assert g.folder.is_relative_to({str(target)!r}), g.folder; "
         "assert g.lookup('Stepanakert')[0].name == 'Khankendi'; "
         "assert g.place('disputed:nagorno-karabakh').geometry.area > 0; "
+        "import geo.resolve as r; "
+        "assert pathlib.Path(r.__file__).with_name('resolver-weights.json').exists(); "  # learned weights ship
+        "assert r.weights()['version'] >= 1, r.weights(); "
+        "assert geo.geoparse('Paris, Texas').mentions[0].place.geonameid == 4717560; "
         "print(len(g))"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

@@ -65,11 +65,20 @@ def places_geojson(places: gpd.GeoDataFrame) -> str:
         feats.append({"type": "Feature", "id": r.get("id"), "geometry": geom,
                       "properties": {"name": r.get("name"), "kind": r.get("kind"),
                                      "country": r.get("country") if isinstance(r.get("country"), str) else None,
+                                     "geonameid": _geonameid(r.get("geonameid")),
                                      "mentions": int(r.get("mentions") or 0), "first": r.get("first"),
                                      "forms": r.get("forms"), "texts": list(r.get("texts") or []),
                                      "lat": number(r.get("lat")), "lon": number(r.get("lon"))}})
     return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False, default=json_default,
                       allow_nan=False)
+
+
+def _geonameid(v: Any) -> int | None:
+    """A GeoNames id as an int, or None (missing, NA, 0)."""
+    try:
+        return int(v) if v is not None and v == v and int(v) > 0 else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
