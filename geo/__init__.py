@@ -23,6 +23,7 @@ from geo.errors import (
     GeoError,
     InputError,
     OfflineAssetError,
+    UnknownMentionError,
     UnknownPlaceError,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "Mention",
     "OfflineAssetError",
     "Place",
+    "UnknownMentionError",
     "UnknownPlaceError",
     "aggregate_map",
     "explain",

@@ -4,7 +4,7 @@
 True
 """
 
-__all__ = ["ConfigurationError", "GazetteerError", "GeoError", "InputError", "OfflineAssetError", "UnknownPlaceError"]
+__all__ = ["ConfigurationError", "GazetteerError", "GeoError", "InputError", "OfflineAssetError", "UnknownMentionError", "UnknownPlaceError"]
 
 
 class GeoError(Exception):
@@ -23,8 +23,20 @@ class InputError(GeoError, ValueError):
     """The input text or file cannot be used; the message says why."""
 
 
-class UnknownPlaceError(InputError, LookupError):
-    """A place id (in an override, say) that the gazetteer does not have; the message names it."""
+class UnknownPlaceError(InputError, KeyError):
+    """A place id (in an override, ``Gazetteer.place``) that the gazetteer does not have; the message names it.
+
+    >>> str(UnknownPlaceError("no place with id 'city:0'"))
+    "no place with id 'city:0'"
+    """
+
+    __str__ = Exception.__str__  # not KeyError's, which would quote the message
+
+
+class UnknownMentionError(ConfigurationError, KeyError):
+    """``explain(doc, mention)`` was given a mention the document does not have."""
+
+    __str__ = Exception.__str__
 
 
 class OfflineAssetError(GeoError, ValueError):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from geo.errors import ConfigurationError, GazetteerError
+from geo.errors import ConfigurationError, GazetteerError, UnknownPlaceError
 
 if TYPE_CHECKING:  # pandas is imported where it is used: loading the index needs only pyarrow and numpy
     import pandas as pd
@@ -529,7 +529,7 @@ class Gazetteer:
             try:
                 id_or_row = self._row_of[id_or_row]
             except KeyError:
-                raise KeyError(f"no place with id {id_or_row!r}") from None
+                raise UnknownPlaceError(f"no place with id {id_or_row!r}") from None
         return Place(self, id_or_row)
 
     def candidates(self, name: str) -> list[tuple[int, int]]:

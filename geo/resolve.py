@@ -218,6 +218,11 @@ class Document:
         self.demonyms = demonyms
         self.overrides = dict(overrides) if overrides else {}
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when the same text gave the same mentions from the same gazetteer (also after pickling)."""
+        return (isinstance(other, Document) and self.text == other.text and self.mentions == other.mentions
+                and self.gazetteer is other.gazetteer and self.overrides == other.overrides)
+
     def __len__(self) -> int:
         return len(self.mentions)
 
@@ -324,7 +329,9 @@ def explain(document: Document, mention: Mention | int | str):
                  or [m for m in document.mentions if fold(m.text) == key]
                  or [m for m in document.mentions if fold(m.text).startswith(key + " ")])
         if not found:
-            raise KeyError(f"no mention with text {mention!r}")
+            from geo.errors import UnknownMentionError
+
+            raise UnknownMentionError(f"no mention with text {mention!r}")
         mention = found[0]
     idx = mention if isinstance(mention, int) else mention.index
     rows = []

@@ -25,12 +25,14 @@ PASSAGES = ROOT / "tests" / "data" / "passages.jsonl"
 
 # Prints, for each text of the JSON list on stdin, the geoparse results as JSON.
 RESULTS = """
-import json, sys
+import json, pickle, sys
 import geo, geo.mentions
 out = []
 for text in json.load(sys.stdin):
+    doc = geo.geoparse(text)
+    assert pickle.loads(pickle.dumps(doc)) == doc  # a compiled Document travels too
     out.append([[m.start, m.end, m.text, m.form, m.place.id, m.score, m.qualifier.id if m.qualifier else None,
-                 m.sentence] for m in geo.geoparse(text).mentions])
+                 m.sentence] for m in doc.mentions])
 print(json.dumps({"compiled": not geo.mentions.__file__.endswith(".py"), "results": out}))
 """
 

@@ -326,3 +326,30 @@ def test_geonames_ids_in_outputs():
     props = [f["properties"]["geonameid"] for f in json.loads(doc.to_geojson())["features"]]
     assert props == [587084, None]
     assert doc.table()["geonameid"].tolist()[0] == 587084
+
+
+def test_documents_travel_by_pickle_and_through_dask():
+    import pickle
+
+    from distributed.protocol import deserialize, serialize
+
+    text = "Talks in Baku and Yerevan; Armenian officials went to Paris, Texas."
+    doc = geo.geoparse(text)
+    again = pickle.loads(pickle.dumps(doc))
+    assert again == doc and again.mentions == doc.mentions and again.gazetteer is doc.gazetteer
+    assert [m.place for m in again.mentions] == [m.place for m in doc.mentions]
+    assert again.places[["id", "mentions"]].values.tolist() == doc.places[["id", "mentions"]].values.tolist()
+    assert len(pickle.dumps(doc)) < 20 * len(text) + 2000  # places travel as ids, not tables
+    header, frames = serialize(doc)  # what Dask sends between processes
+    assert deserialize(header, frames) == doc
+    # A document parsed with a user layer travels with it.
+    layer = gpd.GeoDataFrame({"name": ["Qwertyville"]}, geometry=[Point(1, 2)], crs=4326)
+    gaz = geo.load_gazetteer().with_layer(layer, kind="city")
+    own = geo.geoparse("Talks in Qwertyville.", gazetteer=gaz)
+    assert pickle.loads(pickle.dumps(own)) == own and own.mentions[0].place.id == "user:city:0"
+
+
+def test_unknown_place_id_is_a_geo_error_and_a_key_error():
+    with pytest.raises(geo.UnknownPlaceError, match="no place with id 'city:0'") as e:
+        geo.load_gazetteer().place("city:0")
+    assert isinstance(e.value, KeyError) and isinstance(e.value, geo.GeoError)
