@@ -704,6 +704,9 @@ class Gazetteer:
                   alias_column: str | None = None, layer: str | None = None) -> list[Place]:
         """Deprecated: changes this gazetteer in place, which every other caller of ``load_gazetteer()``
         shares. Use ``gaz = gaz.with_layer(...)``, which returns a new gazetteer."""
+        if any(shared is self for shared in _cache.values()):
+            raise ConfigurationError("add_layer would change the gazetteer that load_gazetteer() shares with every "
+                                     "caller; use gaz = gaz.with_layer(data, kind=...) instead")
         warnings.warn("Gazetteer.add_layer changes a gazetteer that other callers share; use "
                       "gaz = gaz.with_layer(data, kind=...) instead", DeprecationWarning, stacklevel=2)
         user = _read_user_layer(data, kind=kind, name_column=name_column, alias_column=alias_column,

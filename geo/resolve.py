@@ -262,19 +262,10 @@ class Document:
         return gdf
 
     def to_geojson(self) -> str:
-        """The places as a GeoJSON FeatureCollection string (mention sentences included)."""
-        import pandas as pd
-        import shapely
+        """The places as a GeoJSON FeatureCollection string (``geo.io.places_geojson``, the one GeoJSON writer)."""
+        from geo.io.write import places_geojson
 
-        feats = []
-        for r in self.places.itertuples():
-            feats.append({"type": "Feature", "id": r.id, "geometry": json.loads(shapely.to_geojson(r.geometry)),
-                          "properties": {"name": r.name, "kind": r.kind,
-                                         "country": r.country if isinstance(r.country, str) else None,
-                                         "geonameid": None if r.geonameid is pd.NA else int(r.geonameid),
-                                         "mentions": r.mentions, "first": r.first, "forms": r.forms,
-                                         "texts": r.texts, "lat": r.lat, "lon": r.lon}})
-        return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False, allow_nan=False)
+        return places_geojson(self.places)
 
     def table(self):
         """The mentions as a pandas DataFrame."""

@@ -225,6 +225,8 @@ def test_add_layer_is_deprecated_and_never_touches_the_shared_gazetteer():
     with pytest.warns(DeprecationWarning, match="with_layer"):
         [p] = own.add_layer(gpd.GeoDataFrame({"name": ["Zxcvburg"]}, geometry=[Point(1, 2)], crs=4326))
     assert own.lookup("Zxcvburg") == [p] and geo.load_gazetteer().lookup("Zxcvburg") == []
+    with pytest.raises(geo.ConfigurationError, match="with_layer"):
+        geo.load_gazetteer().add_layer(gpd.GeoDataFrame({"name": ["Zxcvburg"]}, geometry=[Point(1, 2)], crs=4326))
 
 
 def test_places_and_gazetteers_pickle_by_identity(tmp_path):
