@@ -146,25 +146,32 @@ def _source_cells(nb) -> list[str]:
     return [c.source for c in nb.cells if c.cell_type == "code"]
 
 
+
+def _view_in_frame(browser, frame, *, timeout: float, settle_ms: int) -> dict:
+    """The opening view of the map in ``frame``, once Leaflet has laid it out (``browser.map_view()``)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", frame)
+    browser.switch_to.frame(frame)
+    try:
+        WebDriverWait(browser.driver, timeout).until(lambda d: d.execute_script(
+            "return typeof L !== 'undefined' && document.readyState === 'complete'"
+            " && document.querySelector('.leaflet-container') !== null"
+            " && document.querySelector('.leaflet-container').clientWidth > 0"))
+        browser.execute_script(f"return new Promise(r => setTimeout(r, {int(settle_ms)}))")
+        return browser.map_view()
+    finally:
+        browser.switch_to.default_content()
+
+
 def map_views(browser, page: Path, *, shots: Path | None = None) -> list[dict]:
     """Open a page and read, in each map's frame, its opening view (``browser.map_view()``)."""
-    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.open_html(page, timeout=30)
     frames = browser.find_elements("css selector", "iframe")
     views = []
     for k, frame in enumerate(frames):
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", frame)
-        browser.switch_to.frame(frame)
-        try:
-            WebDriverWait(browser.driver, 10).until(lambda d: d.execute_script(
-                "return typeof L !== 'undefined' && document.readyState === 'complete'"
-                " && document.querySelector('.leaflet-container') !== null"
-                " && document.querySelector('.leaflet-container').clientWidth > 0"))
-            browser.execute_script("return new Promise(r => setTimeout(r, 250))")
-            views.append(browser.map_view())
-        finally:
-            browser.switch_to.default_content()
+        views.append(_view_in_frame(browser, frame, timeout=10, settle_ms=250))
         if shots is not None:
             frame.screenshot(str(shots / f"{page.stem}-map{k + 1}.png"))
     return views
@@ -264,18 +271,8 @@ def test_every_map_opens_on_the_story_in_jupyterlab(browser, jupyterlab):
         WebDriverWait(browser.driver, 60).until(lambda d, n=expected: len(_lab_frames(d)) >= n,
                                                 f"{name}: JupyterLab shows fewer than {expected} maps")
         for k in range(expected):
-            frame = _lab_frames(browser.driver)[k]
-            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", frame)
-            browser.switch_to.frame(frame)
-            try:
-                WebDriverWait(browser.driver, 15).until(lambda d: d.execute_script(
-                    "return typeof L !== 'undefined' && document.readyState === 'complete'"
-                    " && document.querySelector('.leaflet-container') !== null"
-                    " && document.querySelector('.leaflet-container').clientWidth > 0"))
-                browser.execute_script("return new Promise(r => setTimeout(r, 300))")
-                found = browser.view_problems(browser.map_view())
-            finally:
-                browser.switch_to.default_content()
+            found = browser.view_problems(_view_in_frame(browser, _lab_frames(browser.driver)[k], timeout=15,
+                                                         settle_ms=300))
             if found:
                 problems[f"{name} map {k + 1}"] = found
     assert not problems, problems
