@@ -1,9 +1,13 @@
 """Build hook: compile the geoparser's two hot modules with mypyc when this machine can.
 
 ``geo.mentions`` and ``geo.resolve`` are plain, type-annotated Python. Compiled by mypyc
-(a C compiler and mypy at build time) the same code runs about 1.7 times faster. Without a compiler,
-with a type error, or with ``GEO_PURE_PYTHON=1`` set, the pure-Python modules are installed
-instead and everything works the same, only slower. Everything else is in pyproject.toml.
+(a C compiler and mypy at build time) the same code runs about 1.7 times faster. Wheels and
+regular installs (``pip install .``) are compiled. An editable install (``pip install -e .``)
+is not: its modules are the ``.py`` files themselves, so an edit takes effect at once and no
+stale compiled module can shadow it (any left by an earlier build are removed). Without a
+compiler, with a type error, or with ``GEO_PURE_PYTHON=1`` set, the pure-Python modules are
+installed instead and everything works the same, only slower. Everything else is in
+pyproject.toml.
 """
 
 import glob
@@ -30,8 +34,13 @@ def _remove_compiled() -> None:
             os.remove(path)
 
 
+def _editable() -> bool:
+    """Whether setuptools runs this for ``pip install -e`` (PEP 660: the ``editable_wheel`` command)."""
+    return "editable_wheel" in sys.argv
+
+
 def compiled_modules() -> list:
-    if os.environ.get("GEO_PURE_PYTHON"):
+    if os.environ.get("GEO_PURE_PYTHON") or _editable():
         _remove_compiled()
         return []
     try:

@@ -180,8 +180,8 @@ def cold_start() -> dict:
 
 def geo_map_command() -> dict:
     exe = Path(PYTHON).parent / "geo"
-    if not (ROOT / "geo" / "cli.py").exists() or not exe.exists():
-        return {"skipped": "the geo command (geo/cli.py) does not exist yet"}
+    if not (ROOT / "geo" / "cli").exists() or not exe.exists():
+        return {"skipped": "the geo command (geo/cli/) does not exist yet"}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "map.html"
         med, times, err = _wall([str(exe), "map", str(EXAMPLE), "-o", str(out)], 3)

@@ -17,19 +17,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from geo.errors import GazetteerError, GeoError, InputError, UnknownPlaceError
+from geo.errors import (
+    ConfigurationError,
+    GazetteerError,
+    GeoError,
+    InputError,
+    OfflineAssetError,
+    UnknownMentionError,
+    UnknownPlaceError,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConfigurationError",
     "Document",
     "Gazetteer",
     "GazetteerError",
     "GeoError",
     "InputError",
+    "InputWarning",
     "Mention",
+    "OfflineAssetError",
     "Place",
+    "UnknownMentionError",
     "UnknownPlaceError",
+    "aggregate_map",
     "explain",
     "geoparse",
     "geoparse_corpus",
@@ -51,12 +64,15 @@ _LAZY = {
     "map_places": "geo.maps",
     "save_map": "geo.maps",
     "geoparse_corpus": "geo.corpus",
+    "InputWarning": "geo.io.read",
+    "aggregate_map": "geo.maps",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from geo.corpus import geoparse_corpus
     from geo.gazetteer import Gazetteer, Place, load_gazetteer
-    from geo.maps import map_places, save_map
+    from geo.io.read import InputWarning
+    from geo.maps import aggregate_map, map_places, save_map
     from geo.resolve import Document, Mention, explain, geoparse, load_overrides
 
 

@@ -14,13 +14,15 @@ import functools
 import hashlib
 import threading
 import unicodedata
+import uuid
 import warnings
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from geo.errors import GazetteerError
+from geo.errors import ConfigurationError, GazetteerError, UnknownPlaceError
 
 if TYPE_CHECKING:  # pandas is imported where it is used: loading the index needs only pyarrow and numpy
     import pandas as pd
@@ -205,6 +207,17 @@ class Place:
     def __iter__(self):
         """Unpacks as ``(name, (lat, lon))``, like geopy's Location."""
         return iter((self.name, (self.lat, self.lon)))
+
+    def __reduce__(self) -> tuple:
+        """Pickled as its gazetteer's identity and its id, like geopy's Location keeps its raw data.
+
+        >>> import pickle
+        >>> p = load_gazetteer().lookup("Baku")[0]
+        >>> q = pickle.loads(pickle.dumps(p))
+        >>> q == p, q.name, len(pickle.dumps(p)) < 500
+        (True, 'Baku', True)
+        """
+        return (_restore_place, (self._gaz, self.id))
 
 
 def _layer_file(folder: Path, layer: str) -> Path | None:
@@ -417,9 +430,20 @@ class Gazetteer:
             loaded = _table_from_layers(self.folder)
         self._set_tables(*loaded)
         self._geoms: dict[str, Any] = {}
+        self._user_geoms: dict[str, dict[str, Any]] = {}
+        self._user_layers: tuple[_UserLayer, ...] = ()  # what with_layer added, in order: its identity
+        self._token = ""  # identity of a gazetteer with user layers, across pickling
         self._features = None
         self._alias_rows: dict[int, tuple[str, ...]] | None = None
         self.cache: dict[str, Any] = {}  # derived structures of later stages (e.g. the matcher)
+
+    def __reduce__(self) -> tuple:
+        """Pickled as its identity: the folder, and the user layers added with ``with_layer``.
+
+        Unpickled in a process that has it already (by ``load_gazetteer``, or an earlier
+        unpickling of the same gazetteer), it is that same object: no tables travel.
+        """
+        return (_restore_gazetteer, (str(self.folder.resolve()), self._user_layers, self._token))
 
     def _set_tables(self, table: pd.DataFrame | _IndexTable, names: pd.DataFrame | _IndexTable,
                     surfaces: pd.DataFrame | _IndexTable) -> None:
@@ -505,7 +529,7 @@ class Gazetteer:
             try:
                 id_or_row = self._row_of[id_or_row]
             except KeyError:
-                raise KeyError(f"no place with id {id_or_row!r}") from None
+                raise UnknownPlaceError(f"no place with id {id_or_row!r}") from None
         return Place(self, id_or_row)
 
     def candidates(self, name: str) -> list[tuple[int, int]]:
@@ -598,84 +622,171 @@ class Gazetteer:
         return gpd.GeoDataFrame(self.table.iloc[rows].reset_index(drop=True), geometry=geoms, crs=4326)
 
     # -- user layers -------------------------------------------------------------------------
-    def add_layer(self, data, *, kind: str = "region", name_column: str = "name",
-                  alias_column: str | None = None, layer: str | None = None) -> list[Place]:
-        """Add a user's layer (GeoDataFrame or a path GDAL reads); returns its places.
+    def with_layer(self, data: Any, *, kind: str = "region", name_column: str = "name",
+                   alias_column: str | None = None, layer: str | None = None) -> Gazetteer:
+        """A new gazetteer: this one and a user's layer (a GeoDataFrame or a path GDAL reads).
 
-        Invalid geometries are repaired with ``make_valid``; empty or missing ones are
-        dropped with a warning.
+        This gazetteer is not changed (``load_gazetteer()`` is shared by every caller in the
+        process). The layer's places get ids ``user:<layer>:<n>``, unique in the new
+        gazetteer: a second layer of the same name becomes ``<layer>-2``. Invalid geometries
+        are repaired with ``make_valid``; features with no geometry or no name are dropped
+        with a warning. The new gazetteer pickles as the bundled one plus the layer.
 
         >>> import geopandas as gpd
         >>> from shapely.geometry import LineString
-        >>> gaz = Gazetteer()
         >>> route = gpd.GeoDataFrame({"name": ["Middle Corridor"]},
         ...                          geometry=[LineString([(49.8, 40.4), (44.8, 41.7)])], crs=4326)
-        >>> gaz.add_layer(route, kind="corridor")[0].kind
-        'corridor'
+        >>> gaz = load_gazetteer().with_layer(route, kind="corridor")
+        >>> gaz.lookup("Middle Corridor")[0].id, load_gazetteer().lookup("Middle Corridor")
+        ('user:corridor:0', [])
         """
-        import geopandas as gpd
+        user = _read_user_layer(data, kind=kind, name_column=name_column, alias_column=alias_column,
+                                layer=layer, taken=set(self._user_geoms))
+        new = object.__new__(Gazetteer)
+        new.__dict__.update(self.__dict__)  # shares the bundled tables and the geometries read so far
+        new._lock = threading.RLock()
+        new._geoms = dict(self._geoms)
+        new._user_geoms = dict(self._user_geoms)
+        new._user_layers = (*self._user_layers, user)
+        new._token = uuid.uuid4().hex
+        new._features = None
+        new._alias_rows = None
+        new.cache = {}
+        new._append(user)
+        _restored[new._token] = new
+        return new
+
+    def user_places(self, layer: str) -> list[Place]:
+        """The places of one user layer (``"user:corridor"``), in the order of its features."""
+        return [self.place(fid) for fid in self._user_geoms.get(layer, {})]
+
+    def _append(self, user: _UserLayer) -> None:
+        """Add a user layer's rows to this gazetteer's tables (only while ``with_layer`` makes it)."""
         import pandas as pd
         import shapely
 
-        if not isinstance(data, gpd.GeoDataFrame):
-            path = Path(data)
-            if not path.exists():
-                raise GazetteerError(f"user layer {path} does not exist")
-            try:
-                data = gpd.read_file(path)
-            except Exception as e:
-                raise GazetteerError(f"cannot read user layer {path}: {str(e).splitlines()[0]}") from e
-            layer = layer or path.stem
-        if name_column not in data:
-            raise GazetteerError(f"user layer has no column {name_column!r}; columns: {list(data.columns)}")
-        gdf = data.to_crs(4326) if data.crs is not None else data.set_crs(4326)
-        geoms = shapely.make_valid(gdf.geometry.values)
-        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & gdf[name_column].notna().to_numpy()
-        if not keep.all():
-            warnings.warn(f"user layer: dropped {int((~keep).sum())} features with no geometry or name",
-                          stacklevel=2)
-        gdf, geoms = gdf[keep].reset_index(drop=True), geoms[keep]
-        layer = f"user:{layer or kind}"
+        gdf, layer = user.data, user.layer
+        geoms = gdf.geometry.values
+        n0 = len(self)
+        ids = [f"{layer}:{i}" for i in range(len(gdf))]
+        if user.kind == "corridor":
+            pts = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
+        else:
+            pts = shapely.point_on_surface(geoms)
+        rows = pd.DataFrame({
+            "id": ids, "name": gdf[user.name_column].astype(str).to_numpy(), "kind": user.kind,
+            "country": gdf["country"].to_numpy() if "country" in gdf else None, "admin1": None,
+            "population": pd.to_numeric(gdf["population"], errors="coerce").fillna(0).astype("int64")
+            if "population" in gdf else 0,
+            "capital": 0, "citylike": 0, "lat": shapely.get_y(pts), "lon": shapely.get_x(pts),
+            "source": f"user layer {layer[5:]}", "precision": "as given",
+            "geonameid": pd.to_numeric(gdf["geonameid"], errors="coerce").fillna(0).astype("int64")
+            if "geonameid" in gdf else 0, "layer": layer})
+        new_names = [pd.DataFrame({"row": np.arange(n0, n0 + len(gdf)), "name": rows["name"], "type": 0})]
+        if user.alias_column and user.alias_column in gdf:
+            al = [(n0 + i, a.strip()) for i, v in enumerate(gdf[user.alias_column]) if isinstance(v, str)
+                  for a in v.split("|") if a.strip()]
+            if al:
+                r, a = zip(*al)
+                new_names.append(pd.DataFrame({"row": r, "name": a, "type": 1}))
+        nm = pd.concat(new_names, ignore_index=True)
+        nm["key"] = [fold(n) for n in nm["name"]]
+        nm = nm[nm["key"] != ""].astype({"row": "int32", "type": "int8"})
+        table = pd.concat([self.table, rows], ignore_index=True)
+        names = pd.concat([self.names, nm], ignore_index=True).sort_values(["key", "type", "row"], kind="stable")
+        surfaces = pd.concat([self.surfaces, _surfaces(nm, table)], ignore_index=True)
+        surfaces = surfaces.sort_values(["surface", "type", "row"], kind="stable")
+        self._set_tables(table, names.reset_index(drop=True), surfaces.reset_index(drop=True))
+        self._user_geoms[layer] = dict(zip(ids, geoms))
+        self._geoms[layer] = self._user_geoms[layer]
+
+    def add_layer(self, data: Any, *, kind: str = "region", name_column: str = "name",
+                  alias_column: str | None = None, layer: str | None = None) -> list[Place]:
+        """Deprecated: changes this gazetteer in place, which every other caller of ``load_gazetteer()``
+        shares. Use ``gaz = gaz.with_layer(...)``, which returns a new gazetteer."""
+        if any(shared is self for shared in _cache.values()):
+            raise ConfigurationError("add_layer would change the gazetteer that load_gazetteer() shares with every "
+                                     "caller; use gaz = gaz.with_layer(data, kind=...) instead")
+        warnings.warn("Gazetteer.add_layer changes a gazetteer that other callers share; use "
+                      "gaz = gaz.with_layer(data, kind=...) instead", DeprecationWarning, stacklevel=2)
+        user = _read_user_layer(data, kind=kind, name_column=name_column, alias_column=alias_column,
+                                layer=layer, taken=set(self._user_geoms))
         with self._lock:
-            n0 = len(self.table)
-            ids = [f"{layer}:{i}" for i in range(len(gdf))]
-            if kind == "corridor":
-                pts = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
-            else:
-                pts = shapely.point_on_surface(geoms)
-            rows = pd.DataFrame({
-                "id": ids, "name": gdf[name_column].astype(str).to_numpy(), "kind": kind,
-                "country": gdf["country"].to_numpy() if "country" in gdf else None, "admin1": None,
-                "population": pd.to_numeric(gdf["population"], errors="coerce").fillna(0).astype("int64")
-                if "population" in gdf else 0,
-                "capital": 0, "citylike": 0, "lat": shapely.get_y(pts), "lon": shapely.get_x(pts),
-                "source": f"user layer {layer[5:]}", "precision": "as given",
-                "geonameid": pd.to_numeric(gdf["geonameid"], errors="coerce").fillna(0).astype("int64")
-                if "geonameid" in gdf else 0, "layer": layer})
-            new_names = [pd.DataFrame({"row": np.arange(n0, n0 + len(gdf)), "name": rows["name"], "type": 0})]
-            if alias_column and alias_column in gdf:
-                al = [(n0 + i, a.strip()) for i, v in enumerate(gdf[alias_column]) if isinstance(v, str)
-                      for a in v.split("|") if a.strip()]
-                if al:
-                    r, a = zip(*al)
-                    new_names.append(pd.DataFrame({"row": r, "name": a, "type": 1}))
-            nm = pd.concat(new_names, ignore_index=True)
-            nm["key"] = [fold(n) for n in nm["name"]]
-            nm = nm[nm["key"] != ""].astype({"row": "int32", "type": "int8"})
-            table = pd.concat([self.table, rows], ignore_index=True)
-            names = pd.concat([self.names, nm], ignore_index=True).sort_values(["key", "type", "row"],
-                                                                                 kind="stable")
-            surfaces = pd.concat([self.surfaces, _surfaces(nm, table)], ignore_index=True)
-            surfaces = surfaces.sort_values(["surface", "type", "row"], kind="stable")
-            self._set_tables(table, names.reset_index(drop=True), surfaces.reset_index(drop=True))
-            if not hasattr(self, "_user_geoms"):
-                self._user_geoms = {}
-            self._user_geoms.setdefault(layer, {}).update(zip(ids, geoms))
-            self._geoms[layer] = self._user_geoms[layer]
+            self._append(user)
+            self._user_layers = (*self._user_layers, user)
+            self._token = self._token or uuid.uuid4().hex
+            _restored[self._token] = self
             self._alias_rows = self._features = None
             self.cache.clear()
-        return [Place(self, r) for r in range(n0, n0 + len(gdf))]
+        return self.user_places(user.layer)
 
+
+class _UserLayer(NamedTuple):
+    """A user layer as ``with_layer`` keeps it: clean features in EPSG:4326 and how to read them."""
+
+    data: Any  # GeoDataFrame: valid geometries, every feature named
+    kind: str
+    name_column: str
+    alias_column: str | None
+    layer: str  # "user:<name>", unique in its gazetteer
+
+
+def _read_user_layer(data: Any, *, kind: str, name_column: str, alias_column: str | None, layer: str | None,
+                     taken: set[str]) -> _UserLayer:
+    import geopandas as gpd
+    import shapely
+
+    if not isinstance(kind, str) or not kind.strip():
+        raise ConfigurationError(f"kind must be a non-empty string, not {kind!r}")
+    if isinstance(data, gpd.GeoDataFrame):
+        gdf = data
+    else:
+        try:
+            path = Path(data)
+        except TypeError:
+            raise ConfigurationError(f"a user layer is a GeoDataFrame or a path, not {type(data).__name__}") from None
+        if not path.exists():
+            raise GazetteerError(f"user layer {path} does not exist")
+        try:
+            gdf = gpd.read_file(path)
+        except Exception as e:
+            raise GazetteerError(f"cannot read user layer {path}: {str(e).splitlines()[0]}") from e
+        layer = layer or path.stem
+    if name_column not in gdf:
+        raise GazetteerError(f"user layer has no column {name_column!r}; columns: {list(gdf.columns)}")
+    gdf = gdf.to_crs(4326) if gdf.crs is not None else gdf.set_crs(4326)
+    geoms = shapely.make_valid(gdf.geometry.values)
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & gdf[name_column].notna().to_numpy()
+    if not keep.all():
+        warnings.warn(f"user layer: dropped {int((~keep).sum())} features with no geometry or name", stacklevel=3)
+    gdf = gdf[keep].copy()
+    gdf = gdf.set_geometry(geoms[keep]).reset_index(drop=True)
+    name = base = f"user:{layer or kind}"
+    k = 2
+    while name in taken:
+        name, k = f"{base}-{k}", k + 1
+    return _UserLayer(gdf, kind, name_column, alias_column, name)
+
+
+# Gazetteers with user layers, by token: unpickling the same one twice in a process gives one object.
+_restored: weakref.WeakValueDictionary[str, Gazetteer] = weakref.WeakValueDictionary()
+
+
+def _restore_gazetteer(folder: str, layers: tuple[_UserLayer, ...], token: str) -> Gazetteer:
+    if token and token in _restored:
+        return _restored[token]
+    gaz = load_gazetteer(folder)
+    for user in layers:
+        gaz = gaz.with_layer(user.data, kind=user.kind, name_column=user.name_column,
+                             alias_column=user.alias_column, layer=user.layer[5:])
+    if token:
+        gaz._token = token
+        _restored[token] = gaz
+    return gaz
+
+
+def _restore_place(gaz: Gazetteer, place_id: str) -> Place:
+    return gaz.place(place_id)
 
 
 _cache: dict[Path, Gazetteer] = {}

@@ -218,6 +218,11 @@ class Document:
         self.demonyms = demonyms
         self.overrides = dict(overrides) if overrides else {}
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when the same text gave the same mentions from the same gazetteer (also after pickling)."""
+        return (isinstance(other, Document) and self.text == other.text and self.mentions == other.mentions
+                and self.gazetteer is other.gazetteer and self.overrides == other.overrides)
+
     def __len__(self) -> int:
         return len(self.mentions)
 
@@ -257,19 +262,10 @@ class Document:
         return gdf
 
     def to_geojson(self) -> str:
-        """The places as a GeoJSON FeatureCollection string (mention sentences included)."""
-        import pandas as pd
-        import shapely
+        """The places as a GeoJSON FeatureCollection string (``geo.io.places_geojson``, the one GeoJSON writer)."""
+        from geo.io.write import places_geojson
 
-        feats = []
-        for r in self.places.itertuples():
-            feats.append({"type": "Feature", "id": r.id, "geometry": json.loads(shapely.to_geojson(r.geometry)),
-                          "properties": {"name": r.name, "kind": r.kind,
-                                         "country": r.country if isinstance(r.country, str) else None,
-                                         "geonameid": None if r.geonameid is pd.NA else int(r.geonameid),
-                                         "mentions": r.mentions, "first": r.first, "forms": r.forms,
-                                         "texts": r.texts, "lat": r.lat, "lon": r.lon}})
-        return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False, allow_nan=False)
+        return places_geojson(self.places)
 
     def table(self):
         """The mentions as a pandas DataFrame."""
@@ -324,7 +320,9 @@ def explain(document: Document, mention: Mention | int | str):
                  or [m for m in document.mentions if fold(m.text) == key]
                  or [m for m in document.mentions if fold(m.text).startswith(key + " ")])
         if not found:
-            raise KeyError(f"no mention with text {mention!r}")
+            from geo.errors import UnknownMentionError
+
+            raise UnknownMentionError(f"no mention with text {mention!r}")
         mention = found[0]
     idx = mention if isinstance(mention, int) else mention.index
     rows = []

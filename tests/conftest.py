@@ -7,7 +7,10 @@
   a ``Page`` with the ``console_errors`` and ``network_requests`` it caused;
 - ``browser.console_errors()`` and ``browser.network_requests(page_url)``: what happened since
   the last call (each call drains Chromium's logs);
-- ``browser.leaflet_layers()``: counts of what the page's Leaflet maps draw.
+- ``browser.leaflet_layers()``: counts of what the page's Leaflet maps draw;
+- ``browser.map_view()``: what a reader sees of the page's map in its current view (each
+  place: in view, under a control?; the layer control's and the legend's labels), and
+  ``browser.view_problems(view)``: what is wrong with it, as sentences.
 
 The fixture skips the test only if ``/usr/bin/chromium`` is absent (CI installs it).
 """
@@ -15,6 +18,8 @@ The fixture skips the test only if ``/usr/bin/chromium`` is absent (CI installs 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import tempfile
 import time
@@ -62,6 +67,43 @@ for (const m of maps) m.eachLayer(walk);
 out.paths = document.querySelectorAll(".leaflet-pane svg path").length;
 return out;
 """
+
+
+MAP_VIEW_JS = (Path(__file__).resolve().parent / "map_view.js").read_text(encoding="utf-8")
+
+
+def view_problems(view: dict) -> list[str]:
+    """What is wrong with one map's view (from ``map_view.js``), as sentences; empty: nothing.
+
+    The view must show at least two of the places (one if there is one) and every place
+    the legend does not name as "farther away"; no place in view may lie under a control (a
+    circle's centre, or all of a shape's part in view); the layer control and the legend
+    must list each layer once.
+    """
+    if view.get("error"):
+        return [view["error"]]
+    problems = []
+    places = view["places"]
+    if places and min(view["size"]) <= 0:
+        problems.append(f"the map has no size: {view['size']}")
+    shown = [p for p in places if p["seen"]]
+    if places and len(shown) < min(2, len(places)):
+        problems.append(f"only {len(shown)} of {len(places)} places can be seen "
+                        f"(zoom {view['zoom']}, view {view['view']}, size {view['size']})")
+    for p in places:
+        if p["underControl"]:
+            problems.append(f"{p['name']} lies under a control ({p['by']})")
+    note = view.get("fartherAway", "")
+    missing = [p["name"] for p in places if not p["seen"] and not p["underControl"] and p["name"] not in note]
+    more = re.search(r"and (\d+) more", note)
+    if len(missing) > (int(more.group(1)) if more else 0):
+        problems.append(f"not in the opening view, and not named as farther away: {missing}")
+    for what, names in (("layer control", view["layerNames"]), ("legend", view["legendRows"])):
+        bare = [re.sub(r"\s*\(\d+\)$", "", n) for n in names]
+        twice = sorted({n for n in bare if bare.count(n) > 1})
+        if twice:
+            problems.append(f"the {what} lists {twice} more than once: {names}")
+    return problems
 
 
 @dataclass
@@ -135,6 +177,11 @@ class Browser:
     def leaflet_layers(self) -> dict[str, int]:
         return self.driver.execute_script(LEAFLET_LAYERS_JS)
 
+    def map_view(self) -> dict[str, Any]:
+        return self.driver.execute_script(MAP_VIEW_JS)
+
+    view_problems = staticmethod(view_problems)
+
 
 @pytest.fixture(scope="session")
 def browser():
@@ -161,3 +208,22 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory) -> Path:
+    """``pip wheel .`` then ``pip install --target``: the folder of a regular (compiled where a C
+    compiler is) install, as a user gets it. Built once per session (about 2 minutes with mypyc)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    tmp = tmp_path_factory.mktemp("wheel")
+    wheels, target = tmp / "wheels", tmp / "site"
+    env = {k: v for k, v in os.environ.items() if k != "GEO_PURE_PYTHON"}
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(wheels), str(root)], check=True, cwd=tmp, env=env, capture_output=True)
+    wheel = next(wheels.glob("geo-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
+                    str(wheel)], check=True, cwd=tmp)
+    return target

@@ -15,7 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
@@ -95,13 +94,17 @@ def test_no_command_shows_help(runner):
 
 
 def test_corpus_command_is_hooked_in():
-    corpus = pytest.importorskip("geo.corpus")
-    if not isinstance(getattr(corpus, "corpus_command", None), click.Command):
-        pytest.skip("geo.corpus has no corpus_command")
-    assert main.commands["corpus"] is corpus.corpus_command
-    assert "corpus" in CliRunner().invoke(main, ["--help"]).stdout
+    from geo.cli.corpus import corpus_command
+
+    assert main.commands["corpus"] is corpus_command
 
 
+def test_only_the_command_line_imports_click():
+    import grimp
+
+    graph = grimp.build_graph("geo", "click")
+    importers = {m for m in graph.find_modules_that_directly_import("click")}
+    assert importers and all(m.startswith("geo.cli") for m in importers), sorted(importers)
 # -- geo places ---------------------------------------------------------------------------------
 def test_places_table(runner, workdir):
     r = run(runner, "places", "story.txt")

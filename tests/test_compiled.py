@@ -1,5 +1,6 @@
 """The compiled geoparser (setup.py compiles geo.mentions and geo.resolve with mypyc) and its
-pure-Python source give the same results, and the compiled one is what an install uses."""
+pure-Python source give the same results; the compiled one is what a regular install (the wheel)
+uses, and a checkout (an editable install) runs its own .py files."""
 
 from __future__ import annotations
 
@@ -20,16 +21,18 @@ import geo.resolve
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "notebooks" / "data" / "blinken-armenia-azerbaijan.txt"
 GWN = ROOT.parent / "shared" / "eval" / "geowebnews.jsonl"
-COMPILED = not geo.mentions.__file__.endswith(".py")
+PASSAGES = ROOT / "tests" / "data" / "passages.jsonl"
 
 # Prints, for each text of the JSON list on stdin, the geoparse results as JSON.
 RESULTS = """
-import json, sys
+import json, pickle, sys
 import geo, geo.mentions
 out = []
 for text in json.load(sys.stdin):
+    doc = geo.geoparse(text)
+    assert pickle.loads(pickle.dumps(doc)) == doc  # a compiled Document travels too
     out.append([[m.start, m.end, m.text, m.form, m.place.id, m.score, m.qualifier.id if m.qualifier else None,
-                 m.sentence] for m in geo.geoparse(text).mentions])
+                 m.sentence] for m in doc.mentions])
 print(json.dumps({"compiled": not geo.mentions.__file__.endswith(".py"), "results": out}))
 """
 
@@ -39,6 +42,8 @@ def _texts() -> list[str]:
              "BEIRUT (AP) - Talks in the town of Lachin and along the Lachin corridor.",
              "Foreign Minister Ararat Mirzoyan said Armenians in Yerevan.", "Obama said. Jordan Henderson won.",
              "Atlanta is the capital of Georgia. Springfield, Ill., and Springfield in Missouri.", "", "\ud800 Baku"]
+    with open(PASSAGES, encoding="utf-8") as f:  # always here: 30 passages, over 100 mentions
+        texts += [json.loads(line)["text"] for line in f]
     if GWN.exists():
         with open(GWN, encoding="utf-8") as f:
             texts += [json.loads(line)["text"] for _, line in zip(range(40), f)]
@@ -60,19 +65,27 @@ def _run(args: list[str], pythonpath: Path, **kw) -> subprocess.CompletedProcess
                           cwd=pythonpath, timeout=600, **kw)
 
 
+def _has_c_compiler() -> bool:
+    return bool(shutil.which(str(sysconfig.get_config_var("CC") or "cc").split()[0]))
+
+
 @pytest.mark.slow
-def test_compiled_and_pure_python_give_the_same_results(pure_python):
-    if not COMPILED:
-        pytest.skip("geo.mentions is not compiled here (no C compiler at install, or GEO_PURE_PYTHON)")
+def test_compiled_and_pure_python_give_the_same_results(installed_wheel, pure_python):
+    """A regular install (the wheel) runs the compiled geoparser, with the same results as the source."""
+    if os.environ.get("GEO_PURE_PYTHON"):
+        pytest.skip("GEO_PURE_PYTHON asks for the pure-Python modules")
+    if not _has_c_compiler():
+        pytest.skip("no C compiler on this machine: the wheel holds the pure-Python modules")
     texts = _texts()
-    out = _run(["-c", RESULTS], pure_python, input=json.dumps(texts))
-    assert out.returncode == 0, out.stderr[-2000:]
-    pure = json.loads(out.stdout)
-    assert pure["compiled"] is False
-    ours = [[[m.start, m.end, m.text, m.form, m.place.id, m.score, m.qualifier.id if m.qualifier else None,
-              m.sentence] for m in geo.geoparse(t).mentions] for t in texts]
-    assert json.loads(json.dumps(ours)) == pure["results"]
-    assert sum(map(len, ours)) > 50
+    runs = {}
+    for name, path in (("wheel", installed_wheel), ("source", pure_python)):
+        out = _run(["-c", RESULTS], path, input=json.dumps(texts))
+        assert out.returncode == 0, out.stderr[-2000:]
+        runs[name] = json.loads(out.stdout)
+    assert runs["wheel"]["compiled"] is True, "the wheel should hold the mypyc-compiled geo.mentions"
+    assert runs["source"]["compiled"] is False
+    assert runs["wheel"]["results"] == runs["source"]["results"]
+    assert sum(map(len, runs["source"]["results"])) > 100
 
 
 def test_doctests_of_the_compiled_modules_pass_in_their_source(pure_python):
@@ -84,10 +97,9 @@ def test_doctests_of_the_compiled_modules_pass_in_their_source(pure_python):
     assert " passed" in out.stdout
 
 
-def test_an_install_with_a_c_compiler_runs_the_compiled_geoparser():
-    if os.environ.get("GEO_PURE_PYTHON"):
-        pytest.skip("GEO_PURE_PYTHON asks for the pure-Python modules")
-    if not shutil.which(str(sysconfig.get_config_var("CC") or "cc").split()[0]):
-        pytest.skip("no C compiler on this machine: the pure-Python modules are installed")
-    assert COMPILED, f"geo.mentions is {geo.mentions.__file__}: run `pip install -e .` again to compile it"
-    assert not geo.resolve.__file__.endswith(".py")
+def test_the_source_tree_runs_its_own_python_files():
+    """In a checkout (an editable install), an edit to geo/*.py takes effect: no compiled module shadows it."""
+    if not Path(geo.__file__).resolve().is_relative_to(ROOT):
+        pytest.skip("geo is imported from an installed copy, not from this checkout")
+    assert geo.mentions.__file__.endswith(".py") and geo.resolve.__file__.endswith(".py")
+    assert not [p.name for p in (ROOT / "geo").iterdir() if p.suffix in (".so", ".pyd")]

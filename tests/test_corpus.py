@@ -11,11 +11,10 @@ import pytest
 from click.testing import CliRunner
 from geopandas.testing import assert_geodataframe_equal
 
+from geo.cli.corpus import corpus_command
 from geo.corpus import (
     MENTION_COLUMNS,
     PLACE_COLUMNS,
-    aggregate_map,
-    corpus_command,
     geoparse_corpus,
     mentions_bag,
     mentions_frame,
@@ -24,6 +23,7 @@ from geo.corpus import (
     write_corpus,
 )
 from geo.errors import InputError, UnknownPlaceError
+from geo.maps import aggregate_map
 
 distributed = pytest.importorskip("distributed")
 
@@ -36,12 +36,12 @@ TEXTS = {
 
 
 def _write_corpus(folder: Path) -> Path:
-    """A small corpus: text files, a Markdown file, JSONL with bad lines, an undecodable file."""
+    """A small corpus: text files, a Markdown file, JSONL with bad lines, a binary file."""
     (folder / "sub").mkdir(parents=True)
     (folder / "a.txt").write_text(TEXTS["baku"], encoding="utf-8")
     (folder / "b.md").write_text("# Notes\n\n" + TEXTS["paris"], encoding="utf-8")
     (folder / "sub" / "c.txt").write_text(TEXTS["tbilisi"], encoding="utf-8")
-    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00 not UTF-8 \xc3\x28")
+    (folder / "bad.txt").write_bytes(b"%PDF-1.7\n\x00\x01\x02 binary")
     (folder / "ignored.csv").write_text("id,text\n1,Baku\n", encoding="utf-8")
     lines = [json.dumps({"id": "j1", "text": TEXTS["baku"]}),
              json.dumps({"id": "j2", "text": 42}),  # not a str
@@ -82,7 +82,7 @@ def test_folder_reads_text_markdown_and_jsonl(corpus: Path) -> None:
     assert gdf.crs.to_epsg() == 4326
     ids = set(gdf["doc_id"])
     assert {str(corpus / "a.txt"), str(corpus / "b.md"), str(corpus / "sub" / "c.txt"), "j1", "j5"} == ids
-    assert gdf.attrs["documents"] == 10  # 3 text files, the undecodable one, 6 JSONL lines
+    assert gdf.attrs["documents"] == 10  # 3 text files, the binary one, 6 JSONL lines
     baku = gdf[gdf["name"] == "Baku"].iloc[0]
     assert baku["country"] == "AZ" and baku["kind"] == "city"
     assert baku.geometry.geom_type == "Point" and 49 < baku.geometry.x < 51
@@ -132,7 +132,7 @@ def test_bad_documents_are_skipped_and_counted(corpus: Path) -> None:
         gdf = geoparse_corpus(corpus, scheduler="synchronous")
     reasons = dict(gdf.attrs["skipped"])
     assert set(reasons) == {str(corpus / "bad.txt"), "j2", f"{corpus / 'docs.jsonl'}@{_offset(corpus, 2)}", "j3"}
-    assert reasons[str(corpus / "bad.txt")].startswith("not UTF-8")
+    assert reasons[str(corpus / "bad.txt")] == f"{corpus / 'bad.txt'} is not a text file: it looks like a PDF document"
     assert reasons["j2"] == "text is int, not str"
     assert reasons["j3"] == "no 'text' field"
     assert len(gdf) > 0  # the good documents are all there
@@ -264,6 +264,143 @@ def test_write_corpus_edge_cases(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="would overwrite"):
         write_corpus(["Talks in Baku."], tmp_path / "m.parquet", places=tmp_path / "m.parquet",
                      scheduler="synchronous")
+
+
+# -- one way in: the corpus reads files as geo places does -------------------------------------------
+def _same_files(folder: Path) -> list[Path]:
+    """Files that the two commands used to read differently: cp1252, a BOM, an HTML page."""
+    folder.mkdir()
+    files = [folder / "cp1252.txt", folder / "bom.txt", folder / "page.html", folder / "plain.md"]
+    files[0].write_bytes("Protests in Bogotá and Medellín; the mayor of Bogotá spoke.".encode("cp1252"))
+    files[1].write_bytes(b"\xef\xbb\xbf" + b"Talks in Baku and Yerevan.")
+    files[2].write_text("<html><head><title>x</title><script>var Paris;</script></head><body><nav>Home</nav>"
+                        "<p>Ministers met in <b>Tbilisi</b>.</p><p>Then Berlin.</p></body></html>", encoding="utf-8")
+    files[3].write_text("# Notes\n\nKyiv and Lviv.", encoding="utf-8")
+    return files
+
+
+def test_corpus_and_places_give_identical_rows(tmp_path: Path) -> None:
+    from geo.cli import main
+
+    files = _same_files(tmp_path / "docs")
+    runner = CliRunner()
+    result = runner.invoke(main, ["places", *map(str, files), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    places_rows = sorted((r["file"], r["start"], r["end"], r["place"]["id"])
+                         for r in json.loads(result.stdout))
+    with pytest.warns(UserWarning, match="cp1252.txt is not UTF-8: read it as Windows-1252"):
+        gdf = geoparse_corpus(tmp_path / "docs", scheduler="synchronous")
+    corpus_rows = sorted(zip(gdf["doc_id"], gdf["start"], gdf["end"], gdf["place_id"], strict=True))
+    assert corpus_rows == places_rows
+    assert {Path(d).name for d in gdf["doc_id"]} == {"cp1252.txt", "bom.txt", "page.html", "plain.md"}
+    assert "Paris" not in set(gdf["name"])  # the page's script is not article text
+
+
+def test_corpus_applies_the_size_limit_and_refuses_binary(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "big.txt").write_text("Talks in Baku. " * 1000, encoding="utf-8")  # 15 kB
+    (folder / "small.txt").write_text("Talks in Yerevan.", encoding="utf-8")
+    (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    lines = [json.dumps({"id": "long", "text": "Talks in Baku. " * 1000}), json.dumps({"id": "short", "text": "Kyiv."}),
+             json.dumps({"id": "latin", "text": "x"}).replace('"x"', '"Bogot\\u00e1"')]
+    (folder / "docs.jsonl").write_bytes("\n".join(lines).encode() + b"\n" + '{"id": "cp", "text": "Medellín"}'.encode("cp1252"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gdf = geoparse_corpus(folder, scheduler="synchronous", max_bytes="10kB")
+    reasons = dict(gdf.attrs["skipped"])
+    assert reasons[str(folder / "big.txt")].startswith(f"{folder / 'big.txt'} is 15 kB, over the 10 kB input limit")
+    assert reasons[str(folder / "image.txt")].endswith("is not a text file: it looks like a PNG image")
+    assert reasons[f"{folder / 'docs.jsonl'}@0"] == "the line is over the 10 kB input limit (see --max-bytes)"
+    assert set(gdf["doc_id"]) == {str(folder / "small.txt"), "short", "latin", "cp"}
+    assert set(gdf["name"]) == {"Yerevan", "Kyiv", "Bogotá", "Medellín"}
+    assert any("is not UTF-8: read it as Windows-1252" in str(w.message) for w in caught)
+    # The default limit is geo places' default (10 MB), and 0 means none.
+    gdf = _quiet(geoparse_corpus, folder, scheduler="synchronous", max_bytes=0)
+    assert "long" in set(gdf["doc_id"]) and str(folder / "big.txt") in set(gdf["doc_id"])
+    with pytest.raises(InputError, match="unknown encoding"):
+        geoparse_corpus(folder, scheduler="synchronous", encoding="no-such-codec")
+
+
+def test_command_max_bytes_and_encoding(tmp_path: Path) -> None:
+    from geo.cli import main
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "big.txt").write_text("Talks in Baku. " * 1000, encoding="utf-8")
+    (folder / "latin.txt").write_bytes("Protests in Bogotá.".encode("latin-1"))
+    out = tmp_path / "m.parquet"
+    result = CliRunner().invoke(main, ["corpus", str(folder), "-o", str(out), "--max-bytes", "10kB", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"geo: skipped {folder / 'big.txt'}: {folder / 'big.txt'} is 15 kB, over the 10 kB input limit" in result.output
+    assert f"geo: warning: {folder / 'latin.txt'} is not UTF-8: read it as Windows-1252" in result.output
+    result = CliRunner().invoke(main, ["corpus", str(folder), "-o", str(out), "--encoding", "latin-1",
+                                       "--max-bytes", "1MB", "--workers", "1"])
+    assert result.exit_code == 0 and "warning" not in result.output, result.output
+    assert sorted(gpd.read_parquet(out)["name"]) == ["Baku"] * 1000 + ["Bogotá"]
+    result = CliRunner().invoke(main, ["corpus", str(folder), "-o", str(out), "--max-bytes", "lots"])
+    assert result.exit_code == 2 and result.output.startswith("geo: error:") and "lots" in result.output
+
+
+# -- outputs: atomic, never an input ------------------------------------------------------------------
+def test_failed_run_leaves_earlier_outputs_untouched(corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    import geo.corpus
+
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "m.parquet"
+    _quiet(write_corpus, corpus, out, scheduler="synchronous")
+    before = {p.name: p.read_bytes() for p in out.parent.iterdir()}
+    real, calls = geo.corpus._parse_partition, []
+
+    def fails_on_the_third(units, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as a Ctrl-C halfway through would
+        return real(units, *args, **kwargs)
+
+    monkeypatch.setattr(geo.corpus, "_parse_partition", fails_on_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        _quiet(write_corpus, corpus, out, scheduler="synchronous", blocksize=40)
+    assert len(calls) == 3
+    assert {p.name: p.read_bytes() for p in out.parent.iterdir()} == before  # same files, same bytes, no temp file
+
+
+def test_killed_run_leaves_earlier_outputs_untouched(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "m.parquet"
+    write_corpus(["Talks in Baku."], out, scheduler="synchronous")
+    before = out.read_bytes(), (tmp_path / "m.places.parquet").read_bytes()
+    script = (
+        "import time, geo.corpus as c\n"
+        "real = c._parse_partition\n"
+        "def slow(*a, **k):\n"
+        "    r = real(*a, **k); print('partition', flush=True); time.sleep(60); return r\n"
+        "c._parse_partition = slow\n"
+        f"c.write_corpus(['Talks in Yerevan.', 'Kyiv.'], {str(out)!r}, scheduler='synchronous', blocksize=1)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "partition"  # it is writing the new files now
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    assert (out.read_bytes(), (tmp_path / "m.places.parquet").read_bytes()) == before
+
+
+def test_output_that_is_an_input_is_refused(corpus: Path) -> None:
+    from geo.cli import main
+
+    target = corpus / "a.txt"
+    before = target.read_bytes()
+    result = CliRunner().invoke(main, ["corpus", str(corpus), "-o", str(target)])
+    assert result.exit_code == 2 and "it is also an input file" in result.output
+    result = CliRunner().invoke(main, ["corpus", str(corpus), "-o", str(corpus / "m.parquet"),
+                                       "--places", str(corpus / "docs.jsonl")])
+    assert result.exit_code == 2 and "it is also an input file" in result.output
+    assert target.read_bytes() == before
 
 
 def test_command_writes_parquet_and_map(corpus: Path, tmp_path: Path, cluster) -> None:

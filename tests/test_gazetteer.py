@@ -170,12 +170,16 @@ def test_fold():
 
 
 def test_user_layer_is_added_and_found(tmp_path):
-    gaz = Gazetteer()
+    base = geo.load_gazetteer()
+    n = len(base)
     route = gpd.GeoDataFrame({"name": ["Middle Corridor"], "aliases": ["Trans-Caspian route"]},
                              geometry=[LineString([(49.87, 40.41), (44.79, 41.72)])], crs=4326)
     path = tmp_path / "routes.geojson"
     route.to_file(path)
-    added = gaz.add_layer(path, kind="corridor", alias_column="aliases")
+    gaz = base.with_layer(path, kind="corridor", alias_column="aliases")
+    added = gaz.user_places("user:routes")
+    assert gaz is not base and len(base) == n and base.lookup("Middle Corridor") == []  # the shared one is unchanged
+    assert geo.load_gazetteer() is base and len(gaz) == n + 1
     assert added[0].kind == "corridor" and added[0].geometry.geom_type == "LineString"
     assert gaz.lookup("Middle Corridor")[0].id == added[0].id
     assert gaz.lookup("Trans-Caspian route")[0].id == added[0].id
@@ -184,21 +188,70 @@ def test_user_layer_is_added_and_found(tmp_path):
 
 
 def test_user_layer_with_invalid_geometry_is_repaired():
-    gaz = Gazetteer()
     bowtie = Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])
     gdf = gpd.GeoDataFrame({"name": ["Bowtie Land", None]}, geometry=[bowtie, Point(0, 0)], crs=4326)
     with pytest.warns(UserWarning, match="dropped 1"):
-        added = gaz.add_layer(gdf, kind="region")
-    assert added[0].geometry.is_valid
+        gaz = geo.load_gazetteer().with_layer(gdf, kind="region")
+    [added] = gaz.user_places("user:region")
+    assert added.geometry.is_valid
+    assert not gdf.geometry.is_valid.all()  # the caller's frame is left as it was
 
 
 def test_user_layer_errors(tmp_path):
-    gaz = Gazetteer()
+    gaz = geo.load_gazetteer()
     with pytest.raises(geo.GazetteerError, match="does not exist"):
-        gaz.add_layer(tmp_path / "nope.geojson")
+        gaz.with_layer(tmp_path / "nope.geojson")
     gdf = gpd.GeoDataFrame({"title": ["x"]}, geometry=[Point(0, 0)], crs=4326)
     with pytest.raises(geo.GazetteerError, match="no column 'name'"):
-        gaz.add_layer(gdf)
+        gaz.with_layer(gdf)
+    with pytest.raises(geo.ConfigurationError, match="kind"):
+        gaz.with_layer(gdf, kind="")
+    with pytest.raises(geo.ConfigurationError, match="GeoDataFrame or a path"):
+        gaz.with_layer(42)
+
+
+def test_two_layers_of_one_name_get_distinct_ids():
+    layer = gpd.GeoDataFrame({"name": ["Qwertyville"]}, geometry=[Point(1, 2)], crs=4326)
+    other = gpd.GeoDataFrame({"name": ["Asdfton"]}, geometry=[Point(3, 4)], crs=4326)
+    gaz = geo.load_gazetteer().with_layer(layer, kind="city").with_layer(other, kind="city")
+    ids = [p.id for p in gaz.user_places("user:city") + gaz.user_places("user:city-2")]
+    assert ids == ["user:city:0", "user:city-2:0"]
+    doc = geo.geoparse("Talks in Qwertyville and in Asdfton.", gazetteer=gaz)
+    assert list(doc.places["name"]) == ["Qwertyville", "Asdfton"]  # two places, not one merged
+
+
+def test_add_layer_is_deprecated_and_never_touches_the_shared_gazetteer():
+    own = Gazetteer()
+    with pytest.warns(DeprecationWarning, match="with_layer"):
+        [p] = own.add_layer(gpd.GeoDataFrame({"name": ["Zxcvburg"]}, geometry=[Point(1, 2)], crs=4326))
+    assert own.lookup("Zxcvburg") == [p] and geo.load_gazetteer().lookup("Zxcvburg") == []
+    with pytest.raises(geo.ConfigurationError, match="with_layer"):
+        geo.load_gazetteer().add_layer(gpd.GeoDataFrame({"name": ["Zxcvburg"]}, geometry=[Point(1, 2)], crs=4326))
+
+
+def test_places_and_gazetteers_pickle_by_identity(tmp_path):
+    import pickle
+    import subprocess
+    import sys
+
+    base = geo.load_gazetteer()
+    baku = base.lookup("Baku")[0]
+    assert pickle.loads(pickle.dumps(baku)) == baku
+    assert pickle.loads(pickle.dumps(baku))._gaz is base  # the same object: no tables travel
+    assert len(pickle.dumps(baku)) < 500
+    route = gpd.GeoDataFrame({"name": ["Middle Corridor"]}, geometry=[LineString([(49.8, 40.4), (44.8, 41.7)])],
+                             crs=4326)
+    gaz = base.with_layer(route, kind="corridor")
+    corridor = gaz.lookup("Middle Corridor")[0]
+    again = pickle.loads(pickle.dumps(corridor))
+    assert again == corridor and again._gaz is gaz and again.geometry.equals(corridor.geometry)
+    # In another process: the bundled gazetteer is loaded there, and the user layer rebuilt once.
+    (tmp_path / "p.pkl").write_bytes(pickle.dumps([corridor, baku, corridor]))
+    code = ("import pickle, sys; c, b, c2 = pickle.load(open(sys.argv[1], 'rb')); "
+            "assert c2._gaz is c._gaz and c == c2; print(c.id, c.kind, b.id, c.geometry.geom_type)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.pkl")], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.split() == ["user:corridor:0", "corridor", baku.id, "LineString"]
 
 
 @pytest.fixture()
@@ -275,3 +328,30 @@ def test_geonames_ids_in_outputs():
     props = [f["properties"]["geonameid"] for f in json.loads(doc.to_geojson())["features"]]
     assert props == [587084, None]
     assert doc.table()["geonameid"].tolist()[0] == 587084
+
+
+def test_documents_travel_by_pickle_and_through_dask():
+    import pickle
+
+    from distributed.protocol import deserialize, serialize
+
+    text = "Talks in Baku and Yerevan; Armenian officials went to Paris, Texas."
+    doc = geo.geoparse(text)
+    again = pickle.loads(pickle.dumps(doc))
+    assert again == doc and again.mentions == doc.mentions and again.gazetteer is doc.gazetteer
+    assert [m.place for m in again.mentions] == [m.place for m in doc.mentions]
+    assert again.places[["id", "mentions"]].values.tolist() == doc.places[["id", "mentions"]].values.tolist()
+    assert len(pickle.dumps(doc)) < 20 * len(text) + 2000  # places travel as ids, not tables
+    header, frames = serialize(doc)  # what Dask sends between processes
+    assert deserialize(header, frames) == doc
+    # A document parsed with a user layer travels with it.
+    layer = gpd.GeoDataFrame({"name": ["Qwertyville"]}, geometry=[Point(1, 2)], crs=4326)
+    gaz = geo.load_gazetteer().with_layer(layer, kind="city")
+    own = geo.geoparse("Talks in Qwertyville.", gazetteer=gaz)
+    assert pickle.loads(pickle.dumps(own)) == own and own.mentions[0].place.id == "user:city:0"
+
+
+def test_unknown_place_id_is_a_geo_error_and_a_key_error():
+    with pytest.raises(geo.UnknownPlaceError, match="no place with id 'city:0'") as e:
+        geo.load_gazetteer().place("city:0")
+    assert isinstance(e.value, KeyError) and isinstance(e.value, geo.GeoError)

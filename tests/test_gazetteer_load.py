@@ -44,9 +44,10 @@ def test_surface_columns_follow_user_layers() -> None:
     import geopandas as gpd
     from shapely.geometry import Point
 
-    gaz = Gazetteer()
-    n = len(gaz.surface_columns()["surface"])
-    gaz.add_layer(gpd.GeoDataFrame({"name": ["Qwertyville"]}, geometry=[Point(1, 2)], crs=4326), kind="city")
+    base = Gazetteer()
+    n = len(base.surface_columns()["surface"])
+    gaz = base.with_layer(gpd.GeoDataFrame({"name": ["Qwertyville"]}, geometry=[Point(1, 2)], crs=4326), kind="city")
+    assert len(base.surface_columns()["surface"]) == n
     cols = gaz.surface_columns()
     assert len(cols["surface"]) == n + 1 and "Qwertyville" in cols["surface"].tolist()
     assert gaz.candidates("Qwertyville") == [(len(gaz) - 1, 0)]

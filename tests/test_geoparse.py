@@ -196,10 +196,14 @@ def test_explain_shows_candidates_and_evidence():
     assert list(table.columns[:4]) == ["id", "name", "kind", "country"]
     assert table.iloc[0]["country"] == "US" and "chosen" in table.iloc[0]["notes"]
     assert (table["country"] == "GE").any()
-    assert table["score"].is_monotonic_decreasing
+    # The decision explain shows is the one taken: the chosen row is the place the mention resolved to.
+    georgia = next(m for m in doc.mentions if m.text == "Georgia")
+    chosen = table[table["notes"].str.contains("chosen")]
+    assert chosen["id"].tolist() == [georgia.place.id] and chosen["score"].iloc[0] == table["score"].max()
     assert doc.explain(0).shape[0] >= 1
-    with pytest.raises(KeyError):
+    with pytest.raises(geo.UnknownMentionError, match="Narnia") as e:
         explain(doc, "Narnia")
+    assert isinstance(e.value, KeyError) and isinstance(e.value, geo.GeoError)
 
 
 # -- the example article ----------------------------------------------------------------------

@@ -25,16 +25,8 @@ import geo
 from geo.cli import main
 from geo.errors import GazetteerError, InputError
 from geo.gazetteer import Gazetteer
-from geo.texts import (
-    Article,
-    InputWarning,
-    decode_text,
-    format_mentions,
-    geoparse_text,
-    html_to_text,
-    merge_places,
-    read_text,
-)
+from geo.io import InputWarning, decode_text, html_to_text, read_text
+from geo.texts import Article, format_mentions, geoparse_text, merge_places
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = ROOT / "shapes"
@@ -425,10 +417,10 @@ def bowtie_gazetteer():
     bowtie = Polygon([(44.0, 40.0), (46.0, 42.0), (46.0, 40.0), (44.0, 42.0), (44.0, 40.0)])  # self-intersecting
     assert not bowtie.is_valid
     gdf = gpd.GeoDataFrame({"name": ["Zangezur Bowtie", "Nothing Here"]}, geometry=[bowtie, Polygon()], crs=4326)
-    gaz = Gazetteer()
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
-        places = gaz.add_layer(gdf, kind="region")
+        gaz = geo.load_gazetteer().with_layer(gdf, kind="region")
+        places = gaz.user_places("user:region")
     assert any("dropped 1" in str(x.message) for x in w)  # the empty polygon
     return gaz, places
 
@@ -452,5 +444,9 @@ def test_invalid_user_geometry_is_mapped(bowtie_gazetteer, tmp_path):
     assert "Zangezur Bowtie" in out.read_text(encoding="utf-8")
 
 
-def test_article_type_is_exported():
-    assert Article.__name__ == "Article" and "geoparse_text" in dir(__import__("geo.texts").texts)
+def test_geoparse_text_returns_an_article():
+    import geo.texts
+
+    article = geoparse_text("Talks in Baku.", name="a.txt")
+    assert isinstance(article, Article) and "Article" in geo.texts.__all__
+    assert (article.name, [m.text for m in article.mentions]) == ("a.txt", ["Baku"])

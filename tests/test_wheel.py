@@ -5,22 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.mark.slow
-def test_wheel_installs_and_loads_its_shapes(tmp_path):
-    wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(wheels), str(ROOT)], check=True, cwd=tmp_path)
-    wheel = next(wheels.glob("geo-*.whl"))
-    target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
-                    str(wheel)], check=True, cwd=tmp_path)
+def test_wheel_installs_and_loads_its_shapes(installed_wheel, tmp_path):
+    target = installed_wheel
     code = (
         "import geo, pathlib; "
         "g = geo.load_gazetteer(); "

@@ -1,0 +1,261 @@
+"""What a map draws: a story's places from a Document, a GeoDataFrame, a corpus table or gazetteer places, as plain rows.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geo.errors import InputError
+
+MAX_ALIASES = 5  # alternate names shown in a popup
+
+
+# ---------------------------------------------------------------------------------------------
+# Input
+
+
+def _is_corpus_table(data: Any) -> bool:
+    """A table of ``geoparse_corpus`` (one row per mention) or of ``summarise_places`` / ``geo corpus``."""
+    cols = set(getattr(data, "columns", ()))
+    return "place_id" in cols and ("doc_id" in cols or {"mentions", "documents"} <= cols)
+
+
+def _corpus_places(data: gpd.GeoDataFrame, gazetteer: Any) -> tuple[gpd.GeoDataFrame, Any]:
+    """A corpus table as places shaped like ``doc.places``: counts per place, shapes from the gazetteer.
+
+    The table's point of each place stays its anchor; a place the gazetteer does not know
+    (from a layer added elsewhere) is drawn at that point.
+    """
+    from geo.gazetteer import load_gazetteer
+    from geo.places import summarise_places
+
+    places = summarise_places(data) if "doc_id" in data.columns else data
+    if places.crs is not None and not places.crs.equals("EPSG:4326"):
+        places = places.to_crs(4326)
+    places = places[places["place_id"].notna()].reset_index(drop=True)
+    gaz = gazetteer if hasattr(gazetteer, "place") else load_gazetteer(gazetteer)
+    points = places.geometry.values
+    known, shapes, lats, lons = [], [], [], []
+    for pid, pt in zip(places["place_id"].tolist(), points, strict=True):
+        try:
+            place = gaz.place(str(pid))
+            shape = place.geometry
+        except KeyError:
+            place, shape = None, None
+        point = pt if pt is not None and not pt.is_empty else None
+        known.append(place)
+        shapes.append(shape if shape is not None and not shape.is_empty else point)
+        lats.append(point.y if point is not None else math.nan)
+        lons.append(point.x if point is not None else math.nan)
+    frame = gpd.GeoDataFrame({
+        "id": places["place_id"].astype(str).tolist(), "name": places["name"].tolist(),
+        "kind": places["kind"].tolist(), "country": places["country"].tolist(),
+        "mentions": places["mentions"].tolist(), "first": list(range(len(places))),
+        "lat": lats, "lon": lons, "place": known}, geometry=shapes, crs=4326)
+    return frame, gaz
+
+
+def _is_place(v: Any) -> bool:
+    """A gazetteer ``Place`` (or a value like one), not a frame whose columns happen to have those names."""
+    return not hasattr(v, "columns") and all(hasattr(v, a) for a in ("id", "name", "kind", "country", "geometry",
+                                                                       "lat", "lon"))
+
+
+def _listed_places(places: list) -> gpd.GeoDataFrame:
+    """Gazetteer places (``gaz.lookup(...)``) as a frame shaped like ``doc.places``, without mentions."""
+    return gpd.GeoDataFrame({
+        "id": [p.id for p in places], "name": [p.name for p in places], "kind": [p.kind for p in places],
+        "country": [p.country for p in places], "lat": [p.lat for p in places], "lon": [p.lon for p in places],
+        "place": list(places)}, geometry=[p.geometry for p in places], crs=4326)
+
+
+def _places_frame(data: Any, gazetteer: Any = None) -> tuple[gpd.GeoDataFrame, Any]:
+    """A fresh GeoDataFrame in EPSG:4326 and the gazetteer the places came from (or None)."""
+    gaz = None
+    if isinstance(data, gpd.GeoDataFrame) and _is_corpus_table(data):
+        gdf, gaz = _corpus_places(data, gazetteer)
+    elif _is_place(data) or (isinstance(data, (list, tuple)) and all(_is_place(p) for p in data)):
+        gdf = _listed_places([data] if _is_place(data) else list(data))
+        gaz = getattr(gdf["place"].iloc[0], "_gaz", None) if len(gdf) else None
+    elif isinstance(data, gpd.GeoDataFrame):
+        gdf = data
+    elif hasattr(type(data), "places") and hasattr(data, "mentions"):  # a geo Document (places is a property)
+        gdf = data.places
+        gaz = getattr(data, "gazetteer", None)
+    elif data is None:
+        raise InputError("map_places needs a geo Document or a GeoDataFrame of places, not None")
+    else:
+        raise InputError(f"map_places takes a geo Document, a corpus table, gazetteer places or a GeoDataFrame, "
+                         f"not {type(data).__name__}")
+    try:
+        gdf.geometry  # noqa: B018 - raises if there is no active geometry column
+    except AttributeError as e:
+        raise InputError("the GeoDataFrame has no active geometry column") from e
+    reproject = gdf.crs is not None and not gdf.crs.equals("EPSG:4326")
+    gdf = gdf.to_crs(4326) if reproject else gdf.copy()  # a new frame either way: the input is left alone
+    if gdf.geometry.name != "geometry":
+        gdf = gdf.rename_geometry("geometry")
+    keep = ~(gdf.geometry.isna() | gdf.geometry.is_empty)
+    if not keep.all():
+        warnings.warn(f"map_places: {int((~keep).sum())} places have no geometry and are not drawn",
+                      UserWarning, stacklevel=3)
+        gdf = gdf[keep]
+    return gdf.reset_index(drop=True), gaz if gaz is not None else (gazetteer if hasattr(gazetteer, "table") else None)
+
+
+def _text(v: Any, default: str = "") -> str:
+    """``v`` as a string; ``default`` for None, NaN and pandas' NA."""
+    import pandas as pd
+
+    if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
+        return default
+    return str(v)
+
+
+def _clean_geometry(g):
+    """Points, lines or polygons: a GeometryCollection keeps its parts of the highest dimension."""
+    if g.geom_type != "GeometryCollection":
+        return g
+    parts = shapely.get_parts(g)
+    dims = shapely.get_dimensions(parts)
+    parts = parts[dims == dims.max()]
+    return shapely.union_all(parts)
+
+
+class _Place:
+    """One row to draw, with every value the map needs already in plain Python."""
+
+    __slots__ = ("i", "id", "name", "kind", "country", "mentions", "first", "sentences", "aliases", "lat",
+                 "lon", "geometry", "dim", "counted", "style")
+
+    def __init__(self, **kw: Any) -> None:
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+def _rows(gdf: gpd.GeoDataFrame, gaz: Any, *, names: bool = True) -> tuple[list[_Place], bool]:
+    """The places as ``_Place`` rows, and whether the frame carries mention counts."""
+    n = len(gdf)
+    cols = set(gdf.columns)
+    has_counts = "mentions" in cols
+
+    def column(c: str) -> list:
+        return gdf[c].tolist() if c in cols else [None] * n
+
+    values = {c: column(c) for c in ("id", "name", "kind", "country", "mentions", "first", "lat", "lon",
+                                      "sentences", "texts")}
+    geoms = [_clean_geometry(g) for g in gdf.geometry.values]
+    alias_map = _alternate_names(gaz, gdf, column("place")) if names else {}
+    rows = []
+    for i in range(n):
+        rec = {c: v[i] for c, v in values.items()}
+        g = geoms[i]
+        dim = int(shapely.get_dimensions(g))
+        lat, lon = _float(rec["lat"]), _float(rec["lon"])
+        if lat is None or lon is None:
+            pt = shapely.line_interpolate_point(g, 0.5, normalized=True) if dim == 1 else shapely.point_on_surface(g)
+            lat, lon = pt.y, pt.x
+        name = _text(rec["name"], "(unnamed)")
+        mentions = _float(rec["mentions"])
+        first = _float(rec["first"])
+        rows.append(_Place(
+            i=i, id=_text(rec["id"], f"row:{i}"), name=name, kind=_text(rec["kind"], "place") or "place",
+            country=_text(rec["country"]), mentions=max(1, int(mentions)) if mentions else 1,
+            first=int(first) if first is not None else i, sentences=_sentences_of(rec["sentences"], rec["texts"], name),
+            aliases=alias_map.get(i, []), lat=float(lat), lon=float(lon), geometry=g, dim=dim))
+    return rows, has_counts
+
+
+def _float(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _sentences_of(raw: Any, texts: Any, name: str) -> list[tuple[str, list[str]]]:
+    """``[(sentence, [mention texts in it]), ...]`` in text order, each sentence once.
+
+    ``raw`` holds ``(sentence, mention text)`` pairs (as ``doc.places`` has them) or plain
+    sentences, whose marked words are then ``texts`` (or the name).
+    """
+    sequence = (list, tuple, np.ndarray)
+    default_texts = [str(t) for t in texts] if isinstance(texts, sequence) and len(texts) else [name]
+    out: dict[str, list[str]] = {}
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, sequence):
+        return []
+    for item in raw:
+        if isinstance(item, sequence) and len(item) == 2:
+            sentence, text = str(item[0]), [str(item[1])]
+        elif isinstance(item, str):
+            sentence, text = item, default_texts
+        else:
+            continue
+        out.setdefault(sentence, [])
+        for t in text:
+            if t not in out[sentence]:
+                out[sentence].append(t)
+    return list(out.items())
+
+
+def _alternate_names(gaz: Any, gdf, places_col: list) -> dict[int, list[str]]:
+    """Other names of each row: an ``aliases`` column, else the gazetteer's names table.
+
+    Reads ``gazetteer.names`` for all rows at once: ``Place.aliases`` indexes every name in
+    the gazetteer on first use, which takes about a second.
+    """
+    out: dict[int, list[str]] = {}
+    if "aliases" in gdf.columns:
+        for i, v in enumerate(gdf["aliases"].tolist()):
+            if isinstance(v, str):
+                v = v.split("|")
+            if isinstance(v, (list, tuple, np.ndarray)):
+                out[i] = [str(a).strip() for a in v if _text(a).strip()]
+        return out
+    wanted = {i: p for i, p in enumerate(places_col) if p is not None and hasattr(p, "id")}
+    if not wanted:
+        return out
+    if gaz is None:
+        from geo.gazetteer import load_gazetteer
+
+        gaz = load_gazetteer()
+    table, names = getattr(gaz, "table", None), getattr(gaz, "names", None)
+    if table is None or names is None or not {"row", "name", "type"} <= set(names.columns):
+        return {i: list(p.aliases) for i, p in wanted.items()}
+    ids = table["id"].to_numpy()
+    row_of = {ids[r]: int(r) for r in np.flatnonzero(np.isin(ids, [p.id for p in wanted.values()]))}
+    sel = names[names["row"].isin(list(row_of.values())) & names["type"].isin([0, 1, 2])]
+    by_row: dict[int, list[str]] = {}
+    for r, nm in zip(sel["row"].tolist(), sel["name"].tolist(), strict=False):
+        by_row.setdefault(int(r), []).append(str(nm))
+    for i, p in wanted.items():
+        r = row_of.get(p.id)
+        out[i] = by_row.get(r, []) if r is not None else list(p.aliases)
+    return out
+
+
+def _pick_aliases(name: str, aliases: Iterable[str]) -> tuple[list[str], int]:
+    """A few readable alternate names (no duplicates of the name), and how many were left out."""
+    from geo.gazetteer import fold
+
+    seen = {fold(name)}
+    good = []
+    for k, a in enumerate(aliases):
+        a = a.strip()
+        key = fold(a)
+        if not a or len(a) > 40 or a.lower() in ("nan", "none") or key in seen:
+            continue
+        seen.add(key)
+        good.append((not a[:1].isupper(), not a.isascii(), k, a))
+    good.sort()
+    return [a for *_, a in good[:MAX_ALIASES]], max(0, len(good) - MAX_ALIASES)
