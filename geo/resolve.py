@@ -201,6 +201,7 @@ class Mention:
         return f"Mention({self.text!r} [{self.start}:{self.end}] {self.form} -> {where!r})"
 
 
+@mypyc_attr(native_class=False)  # a plain Python class where compiled, so that it pickles as it does in Python
 class Document:
     """The result of ``geoparse``: the text, its mentions in text order, and their places.
 
