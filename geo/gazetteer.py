@@ -799,7 +799,7 @@ def load_gazetteer(path: Path | str | None = None) -> Gazetteer:
     >>> load_gazetteer() is load_gazetteer()
     True
     """
-    key = Path(path).resolve() if path is not None else _SHAPES
+    key = (Path(path) if path is not None else _SHAPES).resolve()  # one gazetteer per folder, links resolved
     with _cache_lock:
         gaz = _cache.get(key)
         if gaz is None:

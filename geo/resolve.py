@@ -44,8 +44,8 @@ FEATURES: tuple[str, ...] = (
     "prior.country", "prior.disputed", "prior.region", "prior.corridor", "prior.admin1", "prior.physical",
     "prior.admin2", "prior.city", "prior.city_log_population", "prior.capital", "prior.other_log_population",
     "prior.citylike", "prior.namesake_larger", "prior.town_named_like_region",
-    # how the name is written: a place's primary name costs nothing
-    "name.alias", "name.abbrev", "name.demonym", "name.code",
+    # how the name is written (part of the prior): a place's primary name costs nothing
+    "prior.alias", "prior.abbrev", "prior.demonym", "prior.code",
     # a word beside the name says its kind: "the town of", "Lachin district"
     "cue.city", "cue.admin",
     # the rest of the text
@@ -133,7 +133,7 @@ _set_weights(_load_weights())
 
 _KIND_FEATURE = {k: _FI[f"prior.{k}"] for k in ("country", "disputed", "region", "corridor", "admin1", "physical",
                                                  "admin2", "city")}
-_NAME_FEATURE = {1: _FI["name.alias"], 2: _FI["name.abbrev"], 3: _FI["name.demonym"], 4: _FI["name.code"]}
+_NAME_FEATURE = {1: _FI["prior.alias"], 2: _FI["prior.abbrev"], 3: _FI["prior.demonym"], 4: _FI["prior.code"]}
 
 
 def _prior_features(gaz: Gazetteer, row: int, name_type: int = 0) -> list[tuple[int, float]]:
@@ -201,6 +201,7 @@ class Mention:
         return f"Mention({self.text!r} [{self.start}:{self.end}] {self.form} -> {where!r})"
 
 
+@mypyc_attr(native_class=False)  # a plain Python class where compiled, so that it pickles as it does in Python
 class Document:
     """The result of ``geoparse``: the text, its mentions in text order, and their places.
 
