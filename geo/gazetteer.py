@@ -55,7 +55,7 @@ def _bundled_shapes() -> Path:
     return here.parent / "shapes"
 
 
-_SHAPES = _bundled_shapes()
+_SHAPES = _bundled_shapes().resolve()  # resolved once here: load_gazetteer() runs for every geoparse
 
 # Length-preserving letter folding: one character in, one character out, so that offsets
 # into a folded text are offsets into the original. Used for matching, not for display.
@@ -799,7 +799,7 @@ def load_gazetteer(path: Path | str | None = None) -> Gazetteer:
     >>> load_gazetteer() is load_gazetteer()
     True
     """
-    key = (Path(path) if path is not None else _SHAPES).resolve()  # one gazetteer per folder, links resolved
+    key = _SHAPES if path is None else Path(path).resolve()  # one gazetteer per folder, links resolved
     with _cache_lock:
         gaz = _cache.get(key)
         if gaz is None:
