@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "blinken-armenia-azerbaijan.txt"
 
 
 @pytest.mark.slow
@@ -23,10 +26,15 @@ def test_wheel_installs_and_loads_its_shapes(installed_wheel, tmp_path):
         "assert pathlib.Path(r.__file__).with_name('resolver-weights.json').exists(); "  # learned weights ship
         "assert r.weights()['version'] >= 1, r.weights(); "
         "assert geo.geoparse('Paris, Texas').mentions[0].place.geonameid == 4717560; "
+        # Every subpackage is in the wheel, and the command maps the example article from it.
+        "import geo.cli, geo.io, geo.maps, geo.corpus, pkgutil; "
+        "assert {m.name for m in pkgutil.iter_modules(geo.__path__)} >= {'cli', 'io', 'maps'}; "
+        f"code = geo.cli.main(['-q', 'map', {str(EXAMPLE)!r}, '-o', 'map.html'], standalone_mode=False); "
+        "assert code == 0 and pathlib.Path('map.html').stat().st_size > 100_000, code; "
         "print(len(g))"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(target)
     out = subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, env=env,
                          capture_output=True, text=True)
-    assert int(out.stdout) > 100_000
+    assert int(out.stdout.split()[-1]) > 100_000  # the places in the gazetteer (the map printed its path first)
