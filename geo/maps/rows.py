@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 
 from geo.errors import InputError
+from geo.io.write import number
 
 MAX_ALIASES = 5  # alternate names shown in a popup
 
@@ -158,27 +159,19 @@ def _rows(gdf: gpd.GeoDataFrame, gaz: Any, *, names: bool = True) -> tuple[list[
         rec = {c: v[i] for c, v in values.items()}
         g = geoms[i]
         dim = int(shapely.get_dimensions(g))
-        lat, lon = _float(rec["lat"]), _float(rec["lon"])
+        lat, lon = number(rec["lat"]), number(rec["lon"])
         if lat is None or lon is None:
             pt = shapely.line_interpolate_point(g, 0.5, normalized=True) if dim == 1 else shapely.point_on_surface(g)
             lat, lon = pt.y, pt.x
         name = _text(rec["name"], "(unnamed)")
-        mentions = _float(rec["mentions"])
-        first = _float(rec["first"])
+        mentions = number(rec["mentions"])
+        first = number(rec["first"])
         rows.append(_Place(
             i=i, id=_text(rec["id"], f"row:{i}"), name=name, kind=_text(rec["kind"], "place") or "place",
             country=_text(rec["country"]), mentions=max(1, int(mentions)) if mentions else 1,
             first=int(first) if first is not None else i, sentences=_sentences_of(rec["sentences"], rec["texts"], name),
             aliases=alias_map.get(i, []), lat=float(lat), lon=float(lon), geometry=g, dim=dim))
     return rows, has_counts
-
-
-def _float(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _sentences_of(raw: Any, texts: Any, name: str) -> list[tuple[str, list[str]]]:
