@@ -17,12 +17,15 @@ import unicodedata
 import uuid
 import warnings
 import weakref
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import numpy as np
 
 from geo.errors import ConfigurationError, GazetteerError, UnknownPlaceError
+from geo.weights import prior
 
 if TYPE_CHECKING:  # pandas is imported where it is used: loading the index needs only pyarrow and numpy
     import pandas as pd
@@ -33,6 +36,7 @@ __all__ = ["LAYERS", "Gazetteer", "Place", "build_index", "fold", "load_gazettee
 #: Layer files in ``shapes/``, in the order their rows appear in the index.
 LAYERS = ("country", "admin1", "admin2", "city", "disputed", "region", "corridor", "physical")
 POINT_LAYERS = ("city", "physical")
+T = TypeVar("T")
 #: Kinds of name in the names table; a lower number is a stronger name.
 NAME_TYPES = ("primary", "alias", "abbrev", "demonym", "code")
 INDEX_FILE = "index.parquet"
@@ -164,7 +168,7 @@ class Place:
     geonameid: int | None
 
     def __init__(self, gaz: Gazetteer, row: int) -> None:
-        t = gaz._table
+        t = gaz.columns
         set_ = object.__setattr__
         set_(self, "_gaz", gaz)
         set_(self, "_row", int(row))
@@ -183,7 +187,7 @@ class Place:
     @property
     def geometry(self):
         """The shapely geometry: a point, polygon or line, in EPSG:4326."""
-        return self._gaz._geometry(self._row)
+        return self._gaz.geometry(self._row)
 
     @property
     def aliases(self) -> tuple[str, ...]:
@@ -192,7 +196,8 @@ class Place:
 
     @property
     def layer(self) -> str:
-        return self._gaz._table["layer"][self._row]
+        """The gazetteer layer the place comes from: ``"city"``, ``"admin1"``, ``"user:corridor"``..."""
+        return self._gaz.columns["layer"][self._row]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Place) and other.id == self.id
@@ -435,7 +440,7 @@ class Gazetteer:
         self._token = ""  # identity of a gazetteer with user layers, across pickling
         self._features = None
         self._alias_rows: dict[int, tuple[str, ...]] | None = None
-        self.cache: dict[str, Any] = {}  # derived structures of later stages (e.g. the matcher)
+        self._derived: dict[Callable[[Gazetteer], Any], Any] = {}  # see derived()
 
     def __reduce__(self) -> tuple:
         """Pickled as its identity: the folder, and the user layers added with ``with_layer``.
@@ -453,6 +458,9 @@ class Gazetteer:
             self._table = {c: _arrow_column(table.data.column(c)) for c in table.data.column_names}
         else:
             self._table = {c: _column(table[c]) for c in table.columns}
+        for values in self._table.values():
+            values.flags.writeable = False  # shared by every caller: nobody may change it
+        self._columns = MappingProxyType(self._table)
         self._name_columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._surface_columns: dict[str, np.ndarray] | None = None
         self._row_index: dict[str, int] | None = None
@@ -498,6 +506,51 @@ class Gazetteer:
                     setattr(self, attr, value)
         return value
 
+    @property
+    def columns(self) -> Mapping[str, np.ndarray]:
+        """The features' columns as read-only numpy arrays, by name, indexed by row; no pandas needed.
+
+        The fast way for later stages to read many rows: ``gaz.columns["kind"][row]``.
+
+        >>> gaz = load_gazetteer()
+        >>> row = gaz.row("city:587084")
+        >>> gaz.columns["name"][row], gaz.columns["country"][row]
+        ('Baku', 'AZ')
+        """
+        return self._columns
+
+    def row(self, place_id: str) -> int:
+        """The row of the place with this id; raises ``UnknownPlaceError`` (a ``KeyError``) if none has it.
+
+        >>> gaz = load_gazetteer()
+        >>> gaz.place(gaz.row("city:587084")).name
+        'Baku'
+        """
+        try:
+            return self._row_of[place_id]
+        except (KeyError, TypeError):
+            raise UnknownPlaceError(f"no place with id {place_id!r}") from None
+
+    def derived(self, make: Callable[[Gazetteer], T]) -> T:
+        """``make(self)``, computed once per gazetteer (even with threads) and kept with it.
+
+        Later stages keep what they derive from the tables here, such as the name matcher,
+        keyed by the function that makes it. A gazetteer from ``with_layer`` starts afresh.
+
+        >>> gaz = load_gazetteer()
+        >>> def countries(g): return int((g.columns["kind"] == "country").sum())
+        >>> gaz.derived(countries) == gaz.derived(countries) > 200
+        True
+        """
+        try:
+            return self._derived[make]
+        except KeyError:
+            pass
+        with self._lock:
+            if make not in self._derived:
+                self._derived[make] = make(self)
+            return self._derived[make]
+
     def surface_columns(self) -> dict[str, np.ndarray]:
         """The columns of ``surfaces`` as numpy arrays: ``surface``, ``row``, ``type``. No pandas needed."""
         return dict(self._once("_surface_columns", lambda: self._arrays("surfaces", ("surface", "row", "type"))))
@@ -526,10 +579,7 @@ class Gazetteer:
     def place(self, id_or_row: str | int) -> Place:
         """The place with this id (``"city:587084"``) or index row."""
         if isinstance(id_or_row, str):
-            try:
-                id_or_row = self._row_of[id_or_row]
-            except KeyError:
-                raise UnknownPlaceError(f"no place with id {id_or_row!r}") from None
+            id_or_row = self.row(id_or_row)
         return Place(self, id_or_row)
 
     def candidates(self, name: str) -> list[tuple[int, int]]:
@@ -552,8 +602,6 @@ class Gazetteer:
         >>> gaz.lookup("nowhere-at-all")
         []
         """
-        from geo.resolve import prior  # the same prior the geoparser starts from
-
         best: dict[int, int] = {}
         for row, typ in self.candidates(name):
             if typ == 3:  # demonyms are not names of a place
@@ -561,7 +609,7 @@ class Gazetteer:
             best[row] = min(typ, best.get(row, 9))
         rows = [r for r in best if (kind is None or self._table["kind"][r] == kind)
                 and (country is None or self._table["country"][r] == country)]
-        rows.sort(key=lambda r: -prior(self, r, best[r]))
+        rows.sort(key=lambda r: -prior(self, r, best[r]))  # the prior the geoparser starts from
         return [Place(self, r) for r in rows]
 
     def _aliases(self, row: int) -> tuple[str, ...]:
@@ -577,7 +625,8 @@ class Gazetteer:
         return tuple(dict.fromkeys(n for n in picked if n != self._table["name"][row]))
 
     # -- geometry ---------------------------------------------------------------------------
-    def _geometry(self, row: int):
+    def geometry(self, row: int):
+        """The shapely geometry of the place in this row (read from its layer on first use), EPSG:4326."""
         layer = self._table["layer"][row]
         if layer in POINT_LAYERS:
             from shapely.geometry import Point
@@ -609,7 +658,7 @@ class Gazetteer:
 
         with self._lock:
             if self._features is None:
-                geoms = [self._geometry(r) for r in range(len(self.table))]
+                geoms = [self.geometry(r) for r in range(len(self.table))]
                 self._features = gpd.GeoDataFrame(self.table.copy(), geometry=geoms, crs=4326)
             return self._features
 
@@ -618,7 +667,7 @@ class Gazetteer:
         import geopandas as gpd
 
         rows = np.flatnonzero(self._table["layer"] == name)
-        geoms = [self._geometry(r) for r in rows]
+        geoms = [self.geometry(r) for r in rows]
         return gpd.GeoDataFrame(self.table.iloc[rows].reset_index(drop=True), geometry=geoms, crs=4326)
 
     # -- user layers -------------------------------------------------------------------------
@@ -651,7 +700,7 @@ class Gazetteer:
         new._token = uuid.uuid4().hex
         new._features = None
         new._alias_rows = None
-        new.cache = {}
+        new._derived = {}
         new._append(user)
         _restored[new._token] = new
         return new
@@ -717,7 +766,7 @@ class Gazetteer:
             self._token = self._token or uuid.uuid4().hex
             _restored[self._token] = self
             self._alias_rows = self._features = None
-            self.cache.clear()
+            self._derived.clear()
         return self.user_places(user.layer)
 
 

@@ -124,7 +124,7 @@ class Surface:
 
     def __init__(self, gaz: Gazetteer, m: Matcher, group: int, text: str, demonyms: bool) -> None:
         firsts, lasts = personal_names(gaz)
-        kinds = gaz._table["kind"]
+        kinds = gaz.columns["kind"]
         self.group, self.text = group, text
         self.resolution: Any = None
         cands = m.candidates(group)
@@ -247,14 +247,8 @@ MAX_SURFACES = 200_000
 
 
 def matcher(gaz: Gazetteer) -> Matcher:
-    """The matcher over every name of ``gaz``, built once and cached on it."""
-    m = gaz.cache.get("matcher")
-    if m is None:
-        with gaz._lock:
-            m = gaz.cache.get("matcher")
-            if m is None:
-                m = gaz.cache["matcher"] = Matcher(gaz)
-    return m
+    """The matcher over every name of ``gaz``, built once and kept with it."""
+    return gaz.derived(Matcher)
 
 
 _ASCII_BYTES = bytes(range(128))
@@ -340,39 +334,38 @@ def title_case_line(text: str, start: int, _cache: dict | None = None) -> bool:
 
 def personal_names(gaz: Gazetteer) -> tuple[frozenset[str], frozenset[str]]:
     """Common given names and surnames (US Census 1990 lists, shipped in ``shapes/``)."""
-    cached = gaz.cache.get("personal_names")
-    if cached is None:
-        import csv
-        import gzip
-        import io
+    return gaz.derived(_read_personal_names)
 
-        path = gaz.folder / "personal-names.csv.gz"
-        if path.exists():
-            try:
-                rows = list(csv.DictReader(io.StringIO(gzip.decompress(path.read_bytes()).decode())))
-                cached = (frozenset(r["name"] for r in rows if float(r["first"]) > 0),
-                          frozenset(r["name"] for r in rows if float(r["last"]) > 0))
-            except (OSError, EOFError, ValueError, KeyError, TypeError) as e:
-                raise GazetteerError(f"cannot read gazetteer word list {path}: {e}") from e
-        else:
-            cached = (frozenset(), frozenset())
-        gaz.cache["personal_names"] = cached
-    return cached
+
+def _read_personal_names(gaz: Gazetteer) -> tuple[frozenset[str], frozenset[str]]:
+    import csv
+    import gzip
+    import io
+
+    path = gaz.folder / "personal-names.csv.gz"
+    if not path.exists():
+        return frozenset(), frozenset()
+    try:
+        rows = list(csv.DictReader(io.StringIO(gzip.decompress(path.read_bytes()).decode())))
+        return (frozenset(r["name"] for r in rows if float(r["first"]) > 0),
+                frozenset(r["name"] for r in rows if float(r["last"]) > 0))
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as e:
+        raise GazetteerError(f"cannot read gazetteer word list {path}: {e}") from e
 
 
 def common_words(gaz: Gazetteer) -> frozenset[str]:
     """One-word place names that are also lowercase English words ("most", "reading")."""
-    cached = gaz.cache.get("common_words")
-    if cached is None:
-        import gzip
+    return gaz.derived(_read_common_words)
 
-        path = gaz.folder / "common-words.txt.gz"
-        try:
-            cached = frozenset(gzip.decompress(path.read_bytes()).decode().split()) if path.exists() else frozenset()
-        except (OSError, EOFError, UnicodeDecodeError) as e:
-            raise GazetteerError(f"cannot read gazetteer word list {path}: {e}") from e
-        gaz.cache["common_words"] = cached
-    return cached
+
+def _read_common_words(gaz: Gazetteer) -> frozenset[str]:
+    import gzip
+
+    path = gaz.folder / "common-words.txt.gz"
+    try:
+        return frozenset(gzip.decompress(path.read_bytes()).decode().split()) if path.exists() else frozenset()
+    except (OSError, EOFError, UnicodeDecodeError) as e:
+        raise GazetteerError(f"cannot read gazetteer word list {path}: {e}") from e
 
 
 def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bool = True) -> list[Span]:
@@ -496,13 +489,14 @@ STRONG_KINDS = ("country", "region", "disputed", "admin1", "corridor", "physical
 
 def _strong_rows(gaz: Gazetteer) -> tuple[np.ndarray, np.ndarray]:
     """Per gazetteer row: a strong kind (not a city's own unit), and a capital or a city of a million."""
-    cached = gaz.cache.get("strong_rows")
-    if cached is None or len(cached[0]) != len(gaz):
-        t = gaz._table
-        kind_ok = np.isin(t["kind"].astype(str), STRONG_KINDS) & (t["citylike"] == 0)
-        big = (t["population"] >= 1_000_000) | (t["capital"] == 1)  # "Vilnius said": a government
-        cached = gaz.cache["strong_rows"] = (kind_ok, big)
-    return cached
+    return gaz.derived(_find_strong_rows)
+
+
+def _find_strong_rows(gaz: Gazetteer) -> tuple[np.ndarray, np.ndarray]:
+    t = gaz.columns
+    kind_ok = np.isin(t["kind"].astype(str), STRONG_KINDS) & (t["citylike"] == 0)
+    big = (t["population"] >= 1_000_000) | (t["capital"] == 1)  # "Vilnius said": a government
+    return kind_ok, big
 
 
 def _strong(gaz: Gazetteer, cands) -> bool:
@@ -518,7 +512,7 @@ def _follows_place(text: str, prev_end: int, start: int) -> bool:
 
 def _largest(gaz: Gazetteer, candidates: tuple[tuple[int, int], ...]) -> int:
     """The population of the largest candidate that bears the matched text as its own name."""
-    pops = gaz._table["population"]
+    pops = gaz.columns["population"]
     own = [int(pops[r]) for r, typ in candidates if typ in (0, 2)]
     return max(own) if own else max(int(pops[r]) for r, _ in candidates)
 

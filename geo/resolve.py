@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import html
-import json
 import math
 import re
 from collections import defaultdict
@@ -27,8 +26,10 @@ from typing import Any
 
 from mypy_extensions import mypyc_attr
 
+from geo.distance import chord_for_km, chord_km, unit_vectors
 from geo.gazetteer import Gazetteer, Place, fold, load_gazetteer
 from geo.mentions import Span, find_mentions
+from geo.weights import _FI, _GEN, _HOT, _SET, _W, FEATURES, _prior_features, prior
 
 __all__ = ["OVERRIDE", "Document", "Mention", "check_overrides", "explain", "geoparse", "load_overrides", "prior"]
 
@@ -36,40 +37,6 @@ __all__ = ["OVERRIDE", "Document", "Mention", "check_overrides", "explain", "geo
 #: An overridden mention takes its place whatever the other scores are.
 OVERRIDE = 1000.0
 
-#: The evidence the resolver weighs: every (mention, candidate) pair is described by these
-#: features, and a candidate's score is the sum of weight x feature. The weights are learned
-#: (scripts/train_resolver.py) and live in ``resolver-weights.json`` beside this module.
-FEATURES: tuple[str, ...] = (
-    # prior: what the place is, before the text is read
-    "prior.country", "prior.disputed", "prior.region", "prior.corridor", "prior.admin1", "prior.physical",
-    "prior.admin2", "prior.city", "prior.city_log_population", "prior.capital", "prior.other_log_population",
-    "prior.citylike", "prior.namesake_larger", "prior.town_named_like_region",
-    # how the name is written (part of the prior): a place's primary name costs nothing
-    "prior.alias", "prior.abbrev", "prior.demonym", "prior.code",
-    # a word beside the name says its kind: "the town of", "Lachin district"
-    "cue.city", "cue.admin",
-    # the rest of the text
-    "context.country", "context.country_share", "context.admin1", "context.near", "context.near_possible",
-    "context.lonely_country",
-    # "Paris, Texas": the qualifier after a comma or "in"
-    "qualifier.contains", "qualifier.same", "qualifier.near_city", "qualifier.in_list", "qualifier.over_region",
-    # "Syracuse, New York": the second name contains a reading of the first
-    "pair.contains_head",
-    # "Michigan, Ohio, Kansas and Nevada": a coordinated list of one kind
-    "list.same_kind", "list.other_kind",
-    # one sense per name: the same name is qualified elsewhere in the text
-    "sense.qualified_elsewhere",
-)
-_FI = {f: i for i, f in enumerate(FEATURES)}
-#: Settings of the evidence that are not learned: distances and how confident a first guess must be.
-SETTINGS_DEFAULT = {"passes": 2.0, "near_km": 300.0, "near_local_km": 50.0, "possible_max_readings": 4.0, "qualifier_near_km": 60.0, "confident_margin": 1.5, "weak_weight": 0.4,
-                    "lonely_min_mentions": 3.0}
-WEIGHTS_FILE = "resolver-weights.json"
-_W: list[float] = [0.0] * len(FEATURES)  # the weights in FEATURES order, filled by _set_weights
-_SET: dict[str, float] = dict(SETTINGS_DEFAULT)
-_HOT: list[float] = [0.0] * 10  # what _scores reads per candidate, in a fixed order (see _set_weights)
-_GEN: list[int] = [0]  # bumped when the weights change: names' cached priors are then stale
-_WEIGHTS_INFO: dict[str, Any] = {}
 # Words next to a name that say what kind of place it is.
 CITY_CUES = re.compile(r"(?:\b(?:town|city|village|capital|suburb|port|municipality) of\s+$)", re.I)
 CITY_AFTER = re.compile(r"^\s+(?:city|town|village)\b", re.I)
@@ -83,89 +50,6 @@ ADMIN_AFTER = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|go
 # Where a sentence ends: after . ! ? (and closing quotes) before a capital, or at line breaks.
 # The first character is a plain set, which lets the regex engine skip ahead quickly.
 _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|(?<=\n)\n*)")
-
-
-def weights() -> dict[str, Any]:
-    """The resolver's weights in use: ``{"weights": {feature: w}, "settings": {...}, ...}``.
-
-    >>> w = weights()
-    >>> set(w["weights"]) == set(FEATURES) and w["settings"]["near_km"] > 0
-    True
-    """
-    return {**_WEIGHTS_INFO, "weights": dict(zip(FEATURES, _W)), "settings": dict(_SET)}
-
-
-def _load_weights() -> dict[str, Any]:
-    """The bundled weights file (shipped in the wheel beside this module)."""
-    from pathlib import Path
-
-    path = Path(__file__).with_name(WEIGHTS_FILE)
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        from geo.errors import GazetteerError
-
-        raise GazetteerError(f"cannot read the resolver weights {path}: {e}") from e
-    return data
-
-
-def _set_weights(data: dict[str, Any]) -> None:
-    """Use these weights (a weights file's content; missing features weigh 0). For training."""
-    w = data.get("weights", {})
-    unknown = set(w) - set(FEATURES)
-    if unknown:
-        from geo.errors import GazetteerError
-
-        raise GazetteerError(f"resolver weights name unknown features: {', '.join(sorted(unknown))}")
-    _W[:] = [float(w.get(f, 0.0)) for f in FEATURES]
-    _SET.clear()
-    _SET.update(SETTINGS_DEFAULT)
-    _SET.update({k: float(v) for k, v in data.get("settings", {}).items()})
-    _WEIGHTS_INFO.clear()
-    _WEIGHTS_INFO.update({k: v for k, v in data.items() if k not in ("weights", "settings")})
-    _HOT[:] = [_W[_FI[f]] for f in ("context.country", "context.country_share", "context.admin1", "context.near",
-                                     "context.lonely_country", "context.near_possible")] + [
-        _SET["near_km"], _SET["near_local_km"], _SET["lonely_min_mentions"], _SET["qualifier_near_km"]]
-    _GEN[0] += 1
-
-
-_set_weights(_load_weights())
-
-_KIND_FEATURE = {k: _FI[f"prior.{k}"] for k in ("country", "disputed", "region", "corridor", "admin1", "physical",
-                                                 "admin2", "city")}
-_NAME_FEATURE = {1: _FI["prior.alias"], 2: _FI["prior.abbrev"], 3: _FI["prior.demonym"], 4: _FI["prior.code"]}
-
-
-def _prior_features(gaz: Gazetteer, row: int, name_type: int = 0) -> list[tuple[int, float]]:
-    """The prior's features of a row read by a name of this type, as (feature index, value) pairs."""
-    t = gaz._table
-    kind = t["kind"][row]
-    out = [(_KIND_FEATURE.get(kind, _KIND_FEATURE["region"]), 1.0)]  # a user layer's own kind reads as a region
-    pop = int(t["population"][row])
-    if kind == "city":
-        out.append((_FI["prior.city_log_population"], math.log10(pop + 10)))
-        if t["capital"][row]:
-            out.append((_FI["prior.capital"], 1.0))
-    elif pop > 0:
-        out.append((_FI["prior.other_log_population"], math.log10(pop + 10)))
-    if t["citylike"][row]:  # an admin-1 unit named for the city inside it: the city is meant
-        out.append((_FI["prior.citylike"], 1.0))
-    nt = _NAME_FEATURE.get(int(name_type))
-    if nt is not None:
-        out.append((nt, 1.0))
-    return out
-
-
-def prior(gaz: Gazetteer, row: int, name_type: int = 0) -> float:
-    """Score of a place before any context: kind, population, capital, name type (weighted features).
-
-    >>> gaz = load_gazetteer()
-    >>> row = gaz.candidates("Armenia")[0][0]
-    >>> prior(gaz, row) > prior(gaz, gaz.candidates("Goris")[0][0])
-    True
-    """
-    w = _W
-    return sum([w[k] * v for k, v in _prior_features(gaz, row, name_type)], 0.0)
 
 
 @mypyc_attr(native_class=False)  # a plain Python class where compiled (mypyc's frozen classes are slower to make)
@@ -440,7 +324,7 @@ class _Priors:
 
     def __init__(self, gaz: Gazetteer, span: Span) -> None:
         self.gen = _GEN[0]
-        t = gaz._table
+        t = gaz.columns
         kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
         b: dict[int, float] = {}
         ty: dict[int, int] = {}
@@ -541,16 +425,15 @@ def _override_rows(gaz: Gazetteer, overrides: Mapping[str, str] | None) -> dict[
 
     if not isinstance(overrides, Mapping):
         raise InputError(f"overrides must be a mapping of name to place id, not {type(overrides).__name__}")
-    row_of = gaz._row_of
     out: dict[str, int] = {}
     for name, pid in overrides.items():
         if not isinstance(name, str) or not isinstance(pid, str) or not fold(name):
             raise InputError(f"override {name!r}: {pid!r} is not a name and a place id (both str)")
-        row = row_of.get(pid.strip())
-        if row is None:
+        try:
+            out[fold(name)] = gaz.row(pid.strip())
+        except UnknownPlaceError:
             raise UnknownPlaceError(f"override {name!r}: unknown place id {pid!r} (ids look like 'country:GE'; "
-                                    "see load_gazetteer().table['id'])")
-        out[fold(name)] = row
+                                    "see load_gazetteer().table['id'])") from None
     return out
 
 
@@ -730,10 +613,11 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
 
 def _places(gaz: Gazetteer) -> dict[int, Place]:
     """The gazetteer's Place values made so far, by row: a Place is immutable, so mentions share them."""
-    places = gaz.cache.get("places")
-    if places is None:
-        places = gaz.cache["places"] = {}
-    return places
+    return gaz.derived(_no_places)
+
+
+def _no_places(gaz: Gazetteer) -> dict[int, Place]:
+    return {}
 
 
 def _place(gaz: Gazetteer, places: dict[int, Place], row: int) -> Place:
@@ -745,7 +629,7 @@ def _place(gaz: Gazetteer, places: dict[int, Place], row: int) -> Place:
 
 def _says(gaz: Gazetteer, row: int, margin: float) -> tuple:
     """What a reading tells the context rules: its country, region, kind and confidence."""
-    t = gaz._table
+    t = gaz.columns
     return t["country"][row], t["admin1"][row], t["kind"][row], margin >= _SET["confident_margin"]
 
 
@@ -771,7 +655,7 @@ def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], b
     the countries and first-level regions they are in, confident ones weighing more; confident
     cities and regions are also evidence of nearness. Read ``again`` (the second pass), the
     nearness and the lists of the first are kept: they cost the most, and change the least."""
-    t = gaz._table
+    t = gaz.columns
     kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
     anchors: list[tuple[int, int]] = []  # (span, row) of confident readings
     total_c: dict[str, float] = {}
@@ -895,7 +779,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
 
     With ``evidence``, also appends each candidate's pieces of evidence to it.
     """
-    t = c.gaz._table
+    t = c.gaz.columns
     kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
     total_c, total_a = c.total_c, c.total_a
     gc, ga = c.group_c.get(c.key_of[i], _NONE), c.group_a.get(c.key_of[i], _NONE)
@@ -1067,7 +951,7 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
         ax = [pri[anchors[k][0]].xs[a_rows[k]] for k in order]
         ay = [pri[anchors[k][0]].ys[a_rows[k]] for k in order]
         az = [pri[anchors[k][0]].zs[a_rows[k]] for k in order]
-        band = 2.0 * math.sin(min(max_km, 20000.0) / (2 * 6371.0)) + 1e-9
+        band = chord_for_km(max_km) + 1e-9
         for i in ambiguous:
             key = key_of[i]
             kms = km_of.setdefault(key, {})
@@ -1087,7 +971,7 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
                         d2 = dx * dx + dy * dy + dz * dz
                         if d2 < best:
                             best = d2
-                kms[r] = _chord_km(best) if best < 5.0 else math.inf
+                kms[r] = chord_km(best) if best < 5.0 else math.inf
     out: dict[int, dict[int, float]] = {}
     for i in ambiguous:
         kms = km_of[key_of[i]]
@@ -1099,19 +983,21 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
 
 def _unit_vectors(gaz: Gazetteer) -> tuple[list[float], list[float], list[float]]:
     """Every row's position as a unit vector: lists of x, y and z."""
-    cached = gaz.cache.get("unit_vectors")
-    if cached is None or len(cached[0]) != len(gaz):
-        import numpy as np
-
-        la, lo = np.radians(gaz._table["lat"].astype(float)), np.radians(gaz._table["lon"].astype(float))
-        cached = gaz.cache["unit_vectors"] = ((np.cos(la) * np.cos(lo)).tolist(), (np.cos(la) * np.sin(lo)).tolist(),
-                                              np.sin(la).tolist())
-    return cached
+    return gaz.derived(_unit_vector_lists)
 
 
-def _chord_km(chord2: float) -> float:
-    """Great-circle distance in km for a squared chord between unit vectors (precise when small)."""
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(chord2) / 2))
+def _unit_vector_lists(gaz: Gazetteer) -> tuple[list[float], list[float], list[float]]:
+    xyz = _unit_vector_array(gaz)
+    return xyz[:, 0].tolist(), xyz[:, 1].tolist(), xyz[:, 2].tolist()
+
+
+def _unit_vector_array(gaz: Gazetteer) -> Any:
+    return gaz.derived(_make_unit_vector_array)
+
+
+def _make_unit_vector_array(gaz: Gazetteer) -> Any:
+    t = gaz.columns
+    return unit_vectors(t["lat"].astype(float), t["lon"].astype(float))
 
 
 def _nearest_km_numpy(gaz: Gazetteer, pairs: list[tuple[str, int]], anchors: list[tuple[int, int]],
@@ -1119,30 +1005,28 @@ def _nearest_km_numpy(gaz: Gazetteer, pairs: list[tuple[str, int]], anchors: lis
     """For each (name, row) pair, the distance to the nearest anchor of another name; for long texts."""
     import numpy as np
 
-    xyz = gaz.cache.get("unit_vectors_array")
-    if xyz is None or len(xyz) != len(gaz):
-        xyz = gaz.cache["unit_vectors_array"] = np.column_stack(_unit_vectors(gaz))
+    xyz = _unit_vector_array(gaz)
     names = {k: n for n, k in enumerate(dict.fromkeys(key_of))}
     p_rows, p_names = zip(*[(r, names[k]) for k, r in pairs])
     a_rows, a_names = zip(*[(r, names[key_of[i]]) for i, r in anchors])
     chord2 = np.square(xyz[list(p_rows)][:, None, :] - xyz[list(a_rows)][None, :, :]).sum(axis=2)
     chord2[np.equal.outer(p_names, a_names)] = np.inf  # a name is no evidence for itself
-    return (2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(chord2.min(axis=1)) / 2))).tolist()
+    return [chord_km(c) for c in chord2.min(axis=1).tolist()]
 
 
 def _covers(gaz: Gazetteer, area: int, row: int) -> bool:
     """The polygon of row ``area`` (a region: England, Scotland) holds the point of row ``row``."""
     from shapely.geometry import Point
 
-    geom = gaz._geometry(area)
-    t = gaz._table
+    geom = gaz.geometry(area)
+    t = gaz.columns
     return geom is not None and bool(geom.covers(Point(float(t["lon"][row]), float(t["lat"][row]))))
 
 
 def _near(gaz: Gazetteer, a: int, b: int, km: float = 60.0) -> bool:
     """Rows ``a`` and ``b`` lie within ``km`` of each other."""
     x, y, z = _unit_vectors(gaz)
-    return _chord_km((x[a] - x[b]) ** 2 + (y[a] - y[b]) ** 2 + (z[a] - z[b]) ** 2) <= km
+    return chord_km((x[a] - x[b]) ** 2 + (y[a] - y[b]) ** 2 + (z[a] - z[b]) ** 2) <= km
 
 
 def _evidence_rows(gaz: Gazetteer, kept: tuple, i: int) -> list[dict]:
@@ -1173,7 +1057,7 @@ def _span_features(gaz: Gazetteer, context: _Context, cue: dict[str, float], i: 
     """``{row: {feature: value}}`` for span ``i``'s candidates: the values its score weighs."""
     evidence: list[tuple] = []
     _scores(context, i, evidence)
-    kinds = gaz._table["kind"]
+    kinds = gaz.columns["kind"]
     types = context.pri[i].types
     cue_city = cue.get("city", 0.0) != 0.0
     cue_admin = any(cue.get(k, 0.0) != 0.0 for k in ADMIN_KINDS)
@@ -1225,7 +1109,7 @@ def _evidence_row(gaz: Gazetteer, row: int, feats: dict[str, float], name_type: 
                   override: str | None, members: int, context: _Context, i: int) -> dict:
     from geo.gazetteer import NAME_TYPES
 
-    t = gaz._table
+    t = gaz.columns
     w = _W
     out: dict[str, Any] = dict(id=t["id"][row], name=t["name"][row], kind=t["kind"][row], country=t["country"][row],
                                population=int(t["population"][row]), name_type=NAME_TYPES[name_type],

@@ -7,7 +7,7 @@
 
 The model is a conditional logit (a listwise logistic model): for each recognised name that
 matches a gold toponym, a softmax over its candidate places, whose scores are weight x feature
-sums (``geo.resolve.FEATURES``); the correct candidate is the one with the gold's GeoNames id,
+sums (``geo.weights.FEATURES``); the correct candidate is the one with the gold's GeoNames id,
 else the nearest within 161 km. It is fitted with L2 regularisation by full-batch Adam in
 numpy: no training library is needed, and inference stays a few float operations per
 candidate. The L2 penalty pulls the weights towards the hand-set ones of
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import geo  # noqa: E402
-from geo import resolve  # noqa: E402
+from geo import resolve, weights  # noqa: E402
 
 CORPORA = ("geowebnews.jsonl", "lgl.jsonl")
 MAX_KM = 20039.0
@@ -79,9 +79,9 @@ def examples(docs: list[dict], gaz, haversine) -> tuple[np.ndarray, np.ndarray, 
     weighs the same in total, so that LGL's 2.3 times more names do not decide for GWN's kind
     of news). Spans without a correct candidate, or with one candidate only, teach nothing and
     are left out."""
-    t = gaz._table
+    t = gaz.columns
     gnid, lat, lon = t["geonameid"], t["lat"], t["lon"]
-    fi = {f: i for i, f in enumerate(resolve.FEATURES)}
+    fi = {f: i for i, f in enumerate(weights.FEATURES)}
     rows_x: list[np.ndarray] = []
     starts, labels, corpus = [], [], []
     n = 0
@@ -168,15 +168,15 @@ def loss(X, starts, labels, w, sw=None) -> float:
 
 def weights_data(w: np.ndarray, base: dict, **info) -> dict:
     return {**{k: v for k, v in base.items() if k not in ("weights",)}, **info,
-            "weights": {f: round(float(x), 4) for f, x in zip(resolve.FEATURES, w)}}
+            "weights": {f: round(float(x), 4) for f, x in zip(weights.FEATURES, w)}}
 
 
 def train(docs: list[dict], gaz, haversine, base: dict, l2: float, rounds: int, log=print,
           centre: dict | None = None) -> np.ndarray:
-    w = np.array([base["weights"].get(f, 0.0) for f in resolve.FEATURES])
-    c = None if centre is None else np.array([centre.get(f, 0.0) for f in resolve.FEATURES])
+    w = np.array([base["weights"].get(f, 0.0) for f in weights.FEATURES])
+    c = None if centre is None else np.array([centre.get(f, 0.0) for f in weights.FEATURES])
     for r in range(rounds):
-        resolve._set_weights(weights_data(w, base))
+        weights._set_weights(weights_data(w, base))
         X, starts, labels, sw = examples(docs, gaz, haversine)
         before = loss(X, starts, labels, w, sw)
         w = fit(X, starts, labels, w, l2, centre=c, span_weights=sw)
@@ -240,7 +240,7 @@ def cross_validate(docs, gaz, score_mod, base, k, l2, rounds, log=print, centre=
     for f in range(k):
         log(f"  fold {f + 1}/{k}: training on {sum(d['fold'] != f for d in docs)} documents")
         w = train([d for d in docs if d["fold"] != f], gaz, score_mod.haversine, base, l2, rounds, log, centre)
-        resolve._set_weights(weights_data(w, base))
+        weights._set_weights(weights_data(w, base))
         for d in docs:
             if d["fold"] == f:
                 tallies[d["corpus"]].add(d, geo.geoparse(d["text"], gazetteer=gaz), score_mod)
@@ -257,7 +257,7 @@ def main(argv=None) -> None:
     ap.add_argument("--prior", type=Path, default=ROOT / "scripts" / "resolver-prior.json",
                     help="the hand-set weights to start from and to centre the regularisation on (their settings "
                          "are kept)")
-    ap.add_argument("--out", type=Path, default=ROOT / "geo" / resolve.WEIGHTS_FILE)
+    ap.add_argument("--out", type=Path, default=ROOT / "geo" / weights.WEIGHTS_FILE)
     a = ap.parse_args(argv)
     if not (a.eval_dir / "score.py").exists():
         sys.exit(f"no evaluation corpora in {a.eval_dir}")

@@ -27,11 +27,11 @@ def test_loading_the_index_imports_no_pandas() -> None:
 
 
 def test_columns_as_pandas_gives_them(gaz) -> None:
-    for c, values in gaz._table.items():
+    for c, values in gaz.columns.items():
         assert same(values, _column(gaz.table[c])), c
-    kinds = gaz._table["kind"]
+    kinds = gaz.columns["kind"]
     assert len({id(k) for k in kinds}) == len(set(kinds))  # repeated strings share one object
-    assert gaz._table["admin1"].tolist().count(None) == gaz.table["admin1"].isna().sum()
+    assert gaz.columns["admin1"].tolist().count(None) == gaz.table["admin1"].isna().sum()
     assert same(gaz._name_keys, gaz.names["key"].to_numpy())
     cols = gaz.surface_columns()
     assert list(cols) == ["surface", "row", "type"]

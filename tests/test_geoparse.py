@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import geo
+import geo.weights
 from geo import explain, geoparse
 
 ARTICLE = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "blinken-armenia-azerbaijan.txt"
@@ -436,15 +437,15 @@ def test_explain_shows_the_group_total_when_one_sense_per_name_decided():
     table = explain(doc, "Georgia")
     top = table.iloc[0]
     assert top["id"] == "country:GE" and "summed over the 3 mentions" in top["notes"]
-    assert top["prior.country"] == pytest.approx(3 * geo.resolve.weights()["weights"]["prior.country"])
+    assert top["prior.country"] == pytest.approx(3 * geo.weights.weights()["weights"]["prior.country"])
 
 
 def test_the_weights_file_names_every_feature_and_its_training():
     import json
 
-    from geo.resolve import FEATURES, WEIGHTS_FILE, weights
+    from geo.weights import FEATURES, WEIGHTS_FILE, weights
 
-    data = json.loads((Path(geo.resolve.__file__).with_name(WEIGHTS_FILE)).read_text(encoding="utf-8"))
+    data = json.loads((Path(geo.weights.__file__).with_name(WEIGHTS_FILE)).read_text(encoding="utf-8"))
     assert list(data["weights"]) == list(FEATURES)
     assert data["version"] >= 1 and "cross_validated" in data and data["cross_validated"]["by"] == "document"
     assert weights()["weights"] == {f: float(v) for f, v in data["weights"].items()}

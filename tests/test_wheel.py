@@ -22,9 +22,9 @@ def test_wheel_installs_and_loads_its_shapes(installed_wheel, tmp_path):
         f"assert g.folder.is_relative_to({str(target)!r}), g.folder; "
         "assert g.lookup('Stepanakert')[0].name == 'Khankendi'; "
         "assert g.place('disputed:nagorno-karabakh').geometry.area > 0; "
-        "import geo.resolve as r; "
-        "assert pathlib.Path(r.__file__).with_name('resolver-weights.json').exists(); "  # learned weights ship
-        "assert r.weights()['version'] >= 1, r.weights(); "
+        "import geo.weights as w; "
+        "assert pathlib.Path(w.__file__).with_name('resolver-weights.json').exists(); "  # learned weights ship
+        "assert w.weights()['version'] >= 1, w.weights(); "
         "assert geo.geoparse('Paris, Texas').mentions[0].place.geonameid == 4717560; "
         # Every subpackage is in the wheel, and the command maps the example article from it.
         "import geo.cli, geo.io, geo.maps, geo.corpus, pkgutil; "

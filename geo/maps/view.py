@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from geo.distance import great_circle_km
 from geo.maps.rows import _Place, _places_frame, _rows
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
@@ -20,14 +21,6 @@ PART_DEGREES = 12.0  # parts of a multi-geometry this far from its anchor (Alask
 
 # ---------------------------------------------------------------------------------------------
 # Bounds
-
-
-def _haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Distances between every point of the first set (rows) and of the second (columns)."""
-    la1, lo1, la2, lo2 = (np.radians(np.asarray(a, dtype=float)) for a in (lat1, lon1, lat2, lon2))
-    h = (np.sin((la1[:, None] - la2[None, :]) / 2) ** 2
-         + np.cos(la1[:, None]) * np.cos(la2[None, :]) * np.sin((lo1[:, None] - lo2[None, :]) / 2) ** 2)
-    return 2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
 def _clusters(lat: np.ndarray, lon: np.ndarray, km: float) -> list[list[int]]:
@@ -48,7 +41,7 @@ def _clusters(lat: np.ndarray, lon: np.ndarray, km: float) -> list[list[int]]:
     n = len(plat)
     sources, targets = [], []
     for start in range(0, n, 256):  # blocks of rows keep memory at 256 x n distances
-        a, b = np.nonzero(_haversine_km(plat[start:start + 256], plon[start:start + 256], plat, plon) < km)
+        a, b = np.nonzero(great_circle_km(plat[start:start + 256, None], plon[start:start + 256, None], plat, plon) < km)
         sources.append(a + start)
         targets.append(b)
     src, dst = np.concatenate(sources), np.concatenate(targets)
