@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo.errors import GeoError, InputError
-from geo.places import PLACE_COLUMNS, _combine_summaries, _points, _strings, _summary_frame, _to_gdf, summarise_places
+from geo.places import PLACE_COLUMNS, _points, _strings, _to_gdf, corpus_summary, summarise_places
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.bag
@@ -767,7 +767,7 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
                           paths_only=False, blocksize=blocksize, on_skip=on_skip, shapes=shapes,
                           overrides=_overrides(overrides, shapes)):
                 sink.write(r.mentions)
-                summaries.append(_summary_frame(r.mentions))
+                summaries.append(corpus_summary(r.mentions))
                 run.documents += r.documents
                 run.mentions += len(r.mentions)
                 run.skipped += r.skipped
@@ -777,7 +777,9 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
         except BaseException:
             sink.writer.close()
             raise
-        summary = _combine_summaries(summaries)
+        import pandas as pd
+
+        summary = corpus_summary(pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame({"place_id": []}))
         psink = _GeoParquetSink(places_tmp, PLACE_COLUMNS)
         psink.write(summary)
         psink.close()

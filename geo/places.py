@@ -1,8 +1,15 @@
-"""Places from mentions: a table of mentions (of one document or of a corpus) counted per place.
+"""Places from mentions: one function, ``aggregate_places``, counts mentions per place.
 
-``summarise_places`` turns a mention table (``geoparse_corpus``, the GeoParquet files ``geo
-corpus`` writes) into one row per place, most mentioned first; ``geo corpus`` sums partial
-summaries of its partitions with the same functions.
+Every per-place table of ``geo`` comes from it:
+
+- ``Document.places`` (one document's mentions);
+- ``geo.merge_places`` (several documents' places);
+- ``summarise_places`` and ``geo corpus`` (a corpus's mention table, one partition at a time,
+  then the partitions' partial counts).
+
+The input is a table with one row per mention, or per place of a part already counted; the
+output has one row per place, in the order places first appear. The rules are the same for
+both inputs, so counting in parts and then summing the parts gives what counting at once gives.
 
 >>> import geo
 >>> gdf = geo.geoparse_corpus({"a": "Baku and Baku.", "b": "Baku, then Paris."}, scheduler="synchronous")
@@ -19,18 +26,68 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["PLACE_COLUMNS", "summarise_places"]
+__all__ = ["PLACE_COLUMNS", "aggregate_places", "summarise_places"]
 
-#: Columns of the per-place summary, in order (then ``geometry``, the place's point).
+#: Columns of a corpus's per-place summary, in order (then ``geometry``, the place's point).
 PLACE_COLUMNS = ["place_id", "name", "kind", "country", "admin1", "geonameid", "mentions", "documents"]
 
+#: How ``aggregate_places`` combines the rows of one place, by column; any other column keeps
+#: the first value that is not missing (the place's name, kind, point, geometry, ``first`` offset).
+SUMMED = ("mentions", "documents")  # counts: a document lies in one part only
+JOINED = ("texts", "sentences")  # lists, concatenated in order
+UNITED = ("forms",)  # comma-separated sets, united and sorted
+DROPPED = ("doc_id", "start", "end", "text", "form", "score", "sentence")  # per mention only
 
-def _empty_summary() -> pd.DataFrame:
+
+def aggregate_places(rows: pd.DataFrame, key: str = "place_id") -> pd.DataFrame:
+    """One row per place of ``rows``: mentions and documents counted, other columns merged.
+
+    ``rows`` has one row per mention (a count of 1 each, and a document counted once per
+    place when there is a ``doc_id``), or per place of a part already counted (its
+    ``mentions`` and ``documents``). Rows without a ``key`` are left out. See ``SUMMED``,
+    ``JOINED`` and ``UNITED`` for how the other columns combine.
+
+    >>> import pandas as pd
+    >>> mentions = pd.DataFrame({"doc_id": ["a", "a", "b"], "place_id": ["city:1", "city:1", "city:1"],
+    ...                          "name": ["Baku"] * 3, "form": ["name", "name", "demonym"]})
+    >>> aggregate_places(mentions)[["place_id", "name", "mentions", "documents"]].values.tolist()
+    [['city:1', 'Baku', 3, 2]]
+    >>> parts = pd.concat([aggregate_places(mentions.iloc[:2]), aggregate_places(mentions.iloc[2:])])
+    >>> aggregate_places(parts).equals(aggregate_places(mentions))
+    True
+    """
+    df = rows[rows[key].notna()] if key in rows else rows.iloc[:0].assign(**{key: []})
+    df = df.assign(**({} if "mentions" in df else {"mentions": 1}))
+    if "documents" not in df and "doc_id" in df:  # each (document, place) pair once
+        df = df.assign(documents=(~df.duplicated(["doc_id", key])).astype("int64"))
+    groups = df.groupby(key, sort=False)
+    kept = [c for c in df.columns if c != key and c not in DROPPED]
+    parts = {}
+    for c in kept:
+        g = groups[c]
+        if c in SUMMED:
+            parts[c] = g.sum().astype("int64")
+        elif c in JOINED:
+            parts[c] = g.agg(lambda s: [x for part in s for x in (part or [])])
+        elif c in UNITED:
+            parts[c] = g.agg(lambda s: ",".join(sorted({f for v in s if isinstance(v, str) for f in v.split(",") if f})))
+        else:  # EARLIEST and the place's own columns
+            parts[c] = g.first()
     import pandas as pd
 
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("mentions", "documents") else
-                                      "Int64" if c == "geonameid" else object)
-                         for c in PLACE_COLUMNS} | {"lon": pd.Series(dtype="float64"), "lat": pd.Series(dtype="float64")})
+    out = pd.DataFrame(parts) if parts else pd.DataFrame(index=pd.Index(pd.unique(df[key]), name=key))
+    out = out.reset_index()
+    if out.empty:
+        out = out.astype({c: "int64" for c in SUMMED if c in out})
+    for c in ("name", "kind", "country", "admin1"):
+        if c in out:
+            out[c] = _strings(out[c])
+    return out
+
+
+def _strings(col: pd.Series) -> list:
+    """A string column as a list, with every missing value (NaN, None) as None."""
+    return [v if isinstance(v, str) else None for v in col.tolist()]
 
 
 def _points(lon, lat):
@@ -49,41 +106,25 @@ def _to_gdf(df: pd.DataFrame, columns: list[str]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df[columns].reset_index(drop=True), geometry=_points(df["lon"], df["lat"]), crs=4326)
 
 
-def _strings(col: pd.Series) -> list:
-    """A string column as a list, with every missing value (NaN, None) as None."""
-    return [v if isinstance(v, str) else None for v in col.tolist()]
+def corpus_summary(mentions: pd.DataFrame) -> pd.DataFrame:
+    """A corpus's per-place counts (``PLACE_COLUMNS`` and ``lon``/``lat``), most mentioned first,
+    from a mention table or from partial summaries of its parts (``geo corpus`` sums its partitions').
 
-
-def _summary_frame(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Per-place counts of one partition (or of a whole table), with ``lon``/``lat``."""
-
-    df = mentions[mentions["place_id"].notna()]
-    if df.empty:
-        return _empty_summary()
-    g = df.groupby("place_id", sort=False)
-    out = g[["name", "kind", "country", "admin1", "geonameid", "lon", "lat"]].first()
-    out["mentions"] = g.size()
-    out["documents"] = g["doc_id"].nunique()
-    out = out.reset_index()[PLACE_COLUMNS + ["lon", "lat"]]
-    for c in ("name", "kind", "country", "admin1"):
-        out[c] = _strings(out[c])
-    return out
-
-
-def _combine_summaries(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    import pandas as pd
-
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return _empty_summary()
-    df = pd.concat(frames, ignore_index=True)
-    g = df.groupby("place_id", sort=False)
-    out = g[["name", "kind", "country", "admin1", "geonameid", "lon", "lat"]].first()
-    out["mentions"] = g["mentions"].sum().astype("int64")
-    out["documents"] = g["documents"].sum().astype("int64")  # a document lies in one partition only
-    out = out.reset_index()[PLACE_COLUMNS + ["lon", "lat"]]
-    for c in ("name", "kind", "country", "admin1"):
-        out[c] = _strings(out[c])
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"doc_id": ["a", "b", "b"], "place_id": ["city:1", "city:2", "city:2"]})
+    >>> corpus_summary(m)[["place_id", "mentions", "documents"]].values.tolist()
+    [['city:2', 2, 1], ['city:1', 1, 1]]
+    """
+    df = mentions
+    if "documents" not in df and "doc_id" not in df:
+        df = df.assign(doc_id=None)
+    for c in PLACE_COLUMNS + ["lon", "lat"]:
+        if c not in df and c not in ("mentions", "documents"):
+            df = df.assign(**{c: math.nan if c in ("lon", "lat") else None})
+    out = aggregate_places(df[[c for c in df.columns if c in PLACE_COLUMNS + ["lon", "lat", "doc_id"]]])
+    out = out[PLACE_COLUMNS + ["lon", "lat"]]
+    out = out.astype({"mentions": "int64", "documents": "int64", "geonameid": "Int64", "lon": "float64",
+                      "lat": "float64"})
     return out.sort_values(["mentions", "documents", "place_id"], ascending=[False, False, True],
                            kind="stable").reset_index(drop=True)
 
@@ -98,13 +139,10 @@ def summarise_places(mentions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     >>> len(summarise_places(gdf.iloc[:0]))
     0
     """
-    df = mentions.copy()
+    df = mentions
     if "lon" not in df:
         pts = df.geometry.values
-        df["lon"] = [p.x if p is not None and not p.is_empty else math.nan for p in pts]
-        df["lat"] = [p.y if p is not None and not p.is_empty else math.nan for p in pts]
-    if "admin1" not in df:
-        df["admin1"] = None
-    if "geonameid" not in df:  # a table written before places carried GeoNames ids
-        df["geonameid"] = None
-    return _to_gdf(_combine_summaries([_summary_frame(df)]), PLACE_COLUMNS)
+        df = df.assign(lon=[p.x if p is not None and not p.is_empty else math.nan for p in pts],
+                       lat=[p.y if p is not None and not p.is_empty else math.nan for p in pts])
+    return _to_gdf(corpus_summary(df), PLACE_COLUMNS)
+

@@ -52,6 +52,13 @@ ADMIN_AFTER = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|go
 _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|(?<=\n)\n*)")
 
 
+#: Columns of ``Document.places``, in order.
+PLACES_COLUMNS = ["id", "name", "kind", "country", "geonameid", "mentions", "first", "forms", "texts", "sentences",
+                  "lat", "lon", "place", "geometry"]
+_MENTION_ROW = ["id", "name", "kind", "country", "geonameid", "first", "forms", "texts", "sentences", "lat", "lon",
+                "place"]
+
+
 @mypyc_attr(native_class=False)  # a plain Python class where compiled (mypyc's frozen classes are slower to make)
 @dataclass(frozen=True, slots=True, init=False)
 class Mention:
@@ -120,29 +127,20 @@ class Document:
 
     @property
     def places(self) -> Any:
-        """One row per distinct place: name, kind, country, mention count, first offset, geometry."""
-        import geopandas as gpd
+        """One row per distinct place: name, kind, country, mention count, first offset, geometry.
 
-        rows: dict[str, dict[str, Any]] = {}
-        for m in self.mentions:
-            if m.place is None:
-                continue
-            r = rows.get(m.place.id)
-            if r is None:
-                p = m.place
-                rows[p.id] = r = dict(id=p.id, name=p.name, kind=p.kind, country=p.country, geonameid=p.geonameid,
-                                      mentions=0,
-                                      first=m.start, forms=set(), texts=[], sentences=[], lat=p.lat, lon=p.lon,
-                                      geometry=p.geometry, place=p)
-            r["mentions"] += 1
-            r["forms"].add(m.form)
-            r["texts"].append(m.text)
-            r["sentences"].append((m.sentence, m.text))
-        for r in rows.values():
-            r["forms"] = ",".join(sorted(r["forms"]))
-        cols = ["id", "name", "kind", "country", "geonameid", "mentions", "first", "forms", "texts", "sentences",
-                "lat", "lon", "place", "geometry"]
-        gdf = gpd.GeoDataFrame(list(rows.values()), columns=cols, geometry="geometry", crs=4326)
+        The mentions counted by ``geo.places.aggregate_places``, as every per-place table is.
+        """
+        import geopandas as gpd
+        import pandas as pd
+
+        from geo.places import aggregate_places
+
+        rows = [(p.id, p.name, p.kind, p.country, p.geonameid, m.start, m.form, [m.text], [(m.sentence, m.text)],
+                 p.lat, p.lon, p) for m in self.mentions if (p := m.place) is not None]
+        df = aggregate_places(pd.DataFrame(rows, columns=_MENTION_ROW), key="id")
+        df["geometry"] = [p.geometry for p in df["place"]]
+        gdf = gpd.GeoDataFrame(df[PLACES_COLUMNS], geometry="geometry", crs=4326)
         gdf["geonameid"] = gdf["geonameid"].astype("Int64")  # <NA> where the place has no GeoNames id
         return gdf
 

@@ -181,16 +181,13 @@ def geoparse_text(text: str, *, name: str = "<text>", gazetteer: Gazetteer | Non
     return Article(name, text, docs, tuple(off for off, _ in pieces))
 
 
-_PLACE_COLUMNS = ["id", "name", "kind", "country", "geonameid", "mentions", "first", "forms", "texts", "sentences",
-                  "lat", "lon", "place", "geometry"]
-
-
 def merge_places(items: Iterable[Any]) -> gpd.GeoDataFrame:
     """One places GeoDataFrame from several documents (``Document``, ``Article`` or places frames).
 
-    Rows of one place id are merged: ``mentions`` summed, ``forms`` united, ``texts`` and
-    ``sentences`` joined; the other columns (``first`` too) come from the first item that
-    names the place. Places keep the order in which they first appear.
+    Rows of one place id are merged by ``geo.places.aggregate_places``: ``mentions`` summed,
+    ``forms`` united, ``texts`` and ``sentences`` joined; the other columns (``first`` too)
+    come from the first item that names the place. Places keep the order in which they first
+    appear.
 
     >>> import geo
     >>> gdf = merge_places([geo.geoparse("Baku, then Baku."), geo.geoparse("Baku and Goris.")])
@@ -200,28 +197,18 @@ def merge_places(items: Iterable[Any]) -> gpd.GeoDataFrame:
     0
     """
     import geopandas as gpd
+    import pandas as pd
 
-    rows: dict[Any, dict[str, Any]] = {}
-    columns = list(_PLACE_COLUMNS)
-    for item in items:
-        gdf = item if isinstance(item, gpd.GeoDataFrame) else item.places
-        if gdf.empty:
-            continue
-        columns += [c for c in gdf.columns if c not in columns]
-        for rec in gdf.to_dict("records"):
-            r = rows.get(rec.get("id"))
-            if r is None:
-                r = rows[rec.get("id")] = dict(rec)
-                r["texts"] = list(rec.get("texts") or [])
-                r["sentences"] = list(rec.get("sentences") or [])
-                continue
-            r["mentions"] = int(r.get("mentions") or 0) + int(rec.get("mentions") or 0)
-            forms = set(filter(None, str(r.get("forms") or "").split(","))) | set(
-                filter(None, str(rec.get("forms") or "").split(",")))
-            r["forms"] = ",".join(sorted(forms))
-            r["texts"] += list(rec.get("texts") or [])
-            r["sentences"] += list(rec.get("sentences") or [])
-    return gpd.GeoDataFrame(list(rows.values()), columns=columns, geometry="geometry", crs=4326)
+    from geo.places import aggregate_places
+    from geo.resolve import PLACES_COLUMNS
+
+    frames = [item if isinstance(item, gpd.GeoDataFrame) else item.places for item in items]
+    frames = [pd.DataFrame(f) for f in frames if not f.empty]
+    if not frames:
+        return gpd.GeoDataFrame(columns=PLACES_COLUMNS, geometry="geometry", crs=4326)
+    df = aggregate_places(pd.concat(frames, ignore_index=True), key="id")
+    columns = PLACES_COLUMNS + [c for c in df.columns if c not in PLACES_COLUMNS]
+    return gpd.GeoDataFrame(df.reindex(columns=columns), geometry="geometry", crs=4326)
 
 
 # -- output --------------------------------------------------------------------------------------

@@ -507,3 +507,37 @@ def test_overrides_in_corpus(tmp_path: Path) -> None:
     assert df.loc[df["text"] == "Georgia", "geonameid"].tolist() == [614540]  # GeoNames ids travel too
     places = geopandas.read_parquet(out.with_name("m.places.parquet"))
     assert 614540 in places["geonameid"].tolist()
+
+
+# -- one way out: one function counts mentions per place ------------------------------------------------
+def test_document_places_merge_places_and_the_corpus_summary_agree(tmp_path: Path) -> None:
+    import pandas as pd
+
+    import geo
+    from geo.places import aggregate_places, corpus_summary
+    from geo.texts import merge_places
+
+    texts = {"a": "Baku, then Baku. Armenia and Yerevan.", "b": "Baku and Goris; the Azerbaijani side.",
+             "c": "Nothing here.", "d": "Goris, Goris and Yerevan."}
+    docs = {k: geo.geoparse(t) for k, t in texts.items()}
+    merged = merge_places(docs.values()).set_index("id")
+    mentions = geoparse_corpus(texts, scheduler="synchronous")
+    whole = summarise_places(mentions).set_index("place_id")
+    # Counted at once, and counted per document then merged: the same places and counts.
+    assert sorted(merged.index) == sorted(whole.index)
+    for pid, row in merged.iterrows():
+        assert row["mentions"] == whole.loc[pid, "mentions"]
+        assert row["mentions"] == sum(d.places.set_index("id")["mentions"].get(pid, 0) for d in docs.values())
+        assert sorted(row["texts"]) == sorted(m.text for d in docs.values() for m in d.mentions
+                                              if m.place and m.place.id == pid)
+        assert whole.loc[pid, "documents"] == sum(any(m.place and m.place.id == pid for m in d.mentions)
+                                                  for d in docs.values())
+    # Partial summaries of any split of the mention table add up to the summary of the whole.
+    df = mentions.drop(columns="geometry").assign(lon=mentions.geometry.x, lat=mentions.geometry.y)
+    for cut in range(len(df) + 1):
+        halves = [corpus_summary(df.iloc[:cut]), corpus_summary(df.iloc[cut:])]
+        again = corpus_summary(pd.concat(halves, ignore_index=True))
+        if 0 < cut < len(df) and df["doc_id"].iloc[cut - 1] == df["doc_id"].iloc[cut]:
+            continue  # a document split across parts would be counted twice: partitions never do that
+        assert again.equals(corpus_summary(df)), cut
+    assert aggregate_places(df.iloc[:0]).empty
