@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo.errors import GeoError, InputError
-from geo.places import PLACE_COLUMNS, _points, _strings, _to_gdf, corpus_summary, summarise_places
+from geo.places import PLACE_COLUMNS, _strings, _to_gdf, corpus_summary, summarise_places
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.bag
@@ -611,7 +611,12 @@ def mentions_frame(paths_or_texts: Any, *, blocksize: int | None = None,
 
 # -- GeoParquet, written as partitions arrive ---------------------------------------------------
 class _GeoParquetSink:
-    """Writes mention or place frames with ``lon``/``lat`` as one GeoParquet file, in row groups."""
+    """Writes mention frames with ``lon``/``lat`` as one GeoParquet file, in row groups, as they arrive.
+
+    Each row group is written by geopandas (``GeoDataFrame.to_parquet``), so the geometry
+    encoding and the GeoParquet metadata are geopandas' own; the file's metadata is that of its
+    row groups, with their bounding boxes and geometry types united.
+    """
 
     def __init__(self, path: Path, columns: list[str], row_group: int = 65536) -> None:
         import pyarrow.parquet as pq
@@ -624,7 +629,7 @@ class _GeoParquetSink:
         self.buffer: list[pd.DataFrame] = []
         self.buffered = 0
         self.rows = 0
-        self.bbox = [math.inf, math.inf, -math.inf, -math.inf]
+        self.geo: dict[str, Any] | None = None  # geopandas' GeoParquet metadata, united over row groups
 
     def _schema(self):
         import pyarrow as pa
@@ -641,45 +646,41 @@ class _GeoParquetSink:
         if self.buffered >= self.row_group:
             self._flush()
 
-    def _flush(self) -> None:
-        import pandas as pd
-        import pyarrow as pa
-        import shapely
+    def _flush(self, always: bool = False) -> None:
+        import io
 
-        if not self.buffer:
+        import pandas as pd
+        import pyarrow.parquet as pq
+
+        if not self.buffer and not always:
             return
-        df = pd.concat(self.buffer, ignore_index=True)
+        df = pd.concat(self.buffer, ignore_index=True) if self.buffer else _frame([])
         self.buffer, self.buffered = [], 0
-        lon, lat = df["lon"].to_numpy("float64"), df["lat"].to_numpy("float64")
-        ok = ~(pd.isna(lon) | pd.isna(lat))
-        if ok.any():
-            self.bbox = [min(self.bbox[0], lon[ok].min()), min(self.bbox[1], lat[ok].min()),
-                         max(self.bbox[2], lon[ok].max()), max(self.bbox[3], lat[ok].max())]
-        wkb = shapely.to_wkb(_points(lon, lat))
-        arrays = [pa.array(_strings(df[c]) if c in _STR else df[c], type=f.type, from_pandas=True)
-                  for c, f in zip(self.columns, self._schema(), strict=False)]
-        table = pa.Table.from_arrays(arrays + [pa.array(wkb.tolist(), type=pa.binary())], schema=self._schema())
-        self.writer.write_table(table)
-        self.rows += len(df)
+        df = df.assign(**{c: _strings(df[c]) for c in self.columns if c in _STR})
+        buf = io.BytesIO()
+        _to_gdf(df, self.columns).to_parquet(buf, index=False, compression=None)
+        table = pq.read_table(buf)
+        self._unite(json.loads(table.schema.metadata[b"geo"]))
+        if len(table):
+            self.writer.write_table(table.select(self._schema().names).cast(self._schema()))
+        self.rows += len(table)
+
+    def _unite(self, meta: dict[str, Any]) -> None:
+        if self.geo is None:
+            self.geo = meta
+            return
+        mine, theirs = self.geo["columns"]["geometry"], meta["columns"]["geometry"]
+        mine["geometry_types"] = sorted(set(mine.get("geometry_types", [])) | set(theirs.get("geometry_types", [])))
+        boxes = [b for b in (mine.get("bbox"), theirs.get("bbox")) if b and all(map(math.isfinite, b))]
+        if boxes:
+            mine["bbox"] = [min(b[0] for b in boxes), min(b[1] for b in boxes),
+                            max(b[2] for b in boxes), max(b[3] for b in boxes)]
 
     def close(self) -> None:
-        import pyproj
-
-        self._flush()
-        col: dict[str, Any] = {"encoding": "WKB", "geometry_types": ["Point"],
-                               "crs": pyproj.CRS.from_epsg(4326).to_json_dict()}
-        if self.bbox[0] <= self.bbox[2]:
-            col["bbox"] = [float(v) for v in self.bbox]
-        meta = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": col},
-                "creator": {"library": "geo", "version": _version()}}
-        self.writer.add_key_value_metadata({"geo": json.dumps(meta)})
+        self._flush(always=self.geo is None)  # an empty file still gets its metadata
+        assert self.geo is not None
+        self.writer.add_key_value_metadata({"geo": json.dumps(self.geo)})
         self.writer.close()
-
-
-def _version() -> str:
-    import geo
-
-    return geo.__version__
 
 
 @dataclass
@@ -780,11 +781,12 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
         import pandas as pd
 
         summary = corpus_summary(pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame({"place_id": []}))
-        psink = _GeoParquetSink(places_tmp, PLACE_COLUMNS)
-        psink.write(summary)
-        psink.close()
+        run.place_table = _to_gdf(summary, PLACE_COLUMNS)
+        try:
+            run.place_table.to_parquet(places_tmp, index=False, compression="zstd")
+        except OSError as e:
+            raise InputError(f"cannot write {places_out}: {e.strerror or e}") from e
     run.places = len(summary)
-    run.place_table = _to_gdf(summary, PLACE_COLUMNS)
     run.seconds = time.perf_counter() - t0
     run.outputs = {"mentions": output, "places": places_out}
     return run

@@ -541,3 +541,23 @@ def test_document_places_merge_places_and_the_corpus_summary_agree(tmp_path: Pat
             continue  # a document split across parts would be counted twice: partitions never do that
         assert again.equals(corpus_summary(df)), cut
     assert aggregate_places(df.iloc[:0]).empty
+
+
+def test_geoparquet_in_row_groups_is_what_geopandas_writes_at_once(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from geo.corpus import _GeoParquetSink
+
+    texts = {f"d{i}": t for i, t in enumerate(TEXTS.values())} | {"far": "From Lima to Auckland."}
+    frame = mentions_frame(texts).compute(scheduler="synchronous")
+    sink = _GeoParquetSink(tmp_path / "groups.parquet", MENTION_COLUMNS, row_group=2)
+    for _, part in frame.groupby("doc_id", sort=False):
+        sink.write(part)
+    sink.close()
+    at_once = geoparse_corpus(texts, scheduler="synchronous")
+    at_once.to_parquet(tmp_path / "once.parquet", index=False)
+    assert pq.ParquetFile(tmp_path / "groups.parquet").metadata.num_row_groups > 1
+    meta = [json.loads(pq.ParquetFile(tmp_path / f).metadata.metadata[b"geo"]) for f in ("groups.parquet", "once.parquet")]
+    assert meta[0] == meta[1]  # geopandas' own metadata: bbox and geometry types united over the row groups
+    assert meta[0]["columns"]["geometry"]["bbox"] == pytest.approx(list(at_once.total_bounds))
+    assert_geodataframe_equal(gpd.read_parquet(tmp_path / "groups.parquet"), at_once, check_dtype=False)
