@@ -26,7 +26,6 @@ input paths on a shared file system.
 from __future__ import annotations
 
 import glob
-import json
 import math
 import os
 import sys
@@ -38,7 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo.errors import GeoError, InputError
-from geo.places import PLACE_COLUMNS, _strings, _to_gdf, corpus_summary, summarise_places
+from geo.io.write import GeoParquetWriter
+from geo.places import PLACE_COLUMNS, _to_gdf, corpus_summary, summarise_places
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.bag
@@ -609,78 +609,8 @@ def mentions_frame(paths_or_texts: Any, *, blocksize: int | None = None,
     return dd.from_map(_mentions_part, parts, shapes=_shapes(shapes), meta=_frame([]), enforce_metadata=False)
 
 
-# -- GeoParquet, written as partitions arrive ---------------------------------------------------
-class _GeoParquetSink:
-    """Writes mention frames with ``lon``/``lat`` as one GeoParquet file, in row groups, as they arrive.
-
-    Each row group is written by geopandas (``GeoDataFrame.to_parquet``), so the geometry
-    encoding and the GeoParquet metadata are geopandas' own; the file's metadata is that of its
-    row groups, with their bounding boxes and geometry types united.
-    """
-
-    def __init__(self, path: Path, columns: list[str], row_group: int = 65536) -> None:
-        import pyarrow.parquet as pq
-
-        self.path, self.columns, self.row_group = path, columns, row_group
-        try:
-            self.writer = pq.ParquetWriter(path, self._schema(), compression="zstd")
-        except OSError as e:
-            raise InputError(f"cannot write {path}: {e.strerror or e}") from e
-        self.buffer: list[pd.DataFrame] = []
-        self.buffered = 0
-        self.rows = 0
-        self.geo: dict[str, Any] | None = None  # geopandas' GeoParquet metadata, united over row groups
-
-    def _schema(self):
-        import pyarrow as pa
-
-        types = {"start": pa.int64(), "end": pa.int64(), "mentions": pa.int64(), "documents": pa.int64(),
-                 "score": pa.float64(), "geonameid": pa.int64()}
-        fields = [pa.field(c, types.get(c, pa.string())) for c in self.columns]
-        return pa.schema(fields + [pa.field("geometry", pa.binary())])
-
-    def write(self, df: pd.DataFrame) -> None:
-        if len(df):
-            self.buffer.append(df)
-            self.buffered += len(df)
-        if self.buffered >= self.row_group:
-            self._flush()
-
-    def _flush(self, always: bool = False) -> None:
-        import io
-
-        import pandas as pd
-        import pyarrow.parquet as pq
-
-        if not self.buffer and not always:
-            return
-        df = pd.concat(self.buffer, ignore_index=True) if self.buffer else _frame([])
-        self.buffer, self.buffered = [], 0
-        df = df.assign(**{c: _strings(df[c]) for c in self.columns if c in _STR})
-        buf = io.BytesIO()
-        _to_gdf(df, self.columns).to_parquet(buf, index=False, compression=None)
-        table = pq.read_table(buf)
-        self._unite(json.loads(table.schema.metadata[b"geo"]))
-        if len(table):
-            self.writer.write_table(table.select(self._schema().names).cast(self._schema()))
-        self.rows += len(table)
-
-    def _unite(self, meta: dict[str, Any]) -> None:
-        if self.geo is None:
-            self.geo = meta
-            return
-        mine, theirs = self.geo["columns"]["geometry"], meta["columns"]["geometry"]
-        mine["geometry_types"] = sorted(set(mine.get("geometry_types", [])) | set(theirs.get("geometry_types", [])))
-        boxes = [b for b in (mine.get("bbox"), theirs.get("bbox")) if b and all(map(math.isfinite, b))]
-        if boxes:
-            mine["bbox"] = [min(b[0] for b in boxes), min(b[1] for b in boxes),
-                            max(b[2] for b in boxes), max(b[3] for b in boxes)]
-
-    def close(self) -> None:
-        self._flush(always=self.geo is None)  # an empty file still gets its metadata
-        assert self.geo is not None
-        self.writer.add_key_value_metadata({"geo": json.dumps(self.geo)})
-        self.writer.close()
+#: Arrow types of the GeoParquet columns that are not strings.
+_ARROW_TYPES = {"start": "int64", "end": "int64", "score": "float64", "geonameid": "int64"}
 
 
 @dataclass
@@ -761,13 +691,13 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
     t0 = time.perf_counter()
     run = CorpusRun()
     with atomic_output(output) as mentions_tmp, atomic_output(places_out) as places_tmp:
-        sink = _GeoParquetSink(mentions_tmp, MENTION_COLUMNS)
+        sink = GeoParquetWriter(mentions_tmp, MENTION_COLUMNS, types=_ARROW_TYPES)
         summaries = []
         try:
             for r in _run(units, scheduler=scheduler, workers=workers, progress=progress, on_error="skip",
                           paths_only=False, blocksize=blocksize, on_skip=on_skip, shapes=shapes,
                           overrides=_overrides(overrides, shapes)):
-                sink.write(r.mentions)
+                sink.write(_to_gdf(r.mentions, MENTION_COLUMNS))
                 summaries.append(corpus_summary(r.mentions))
                 run.documents += r.documents
                 run.mentions += len(r.mentions)
@@ -776,7 +706,7 @@ def write_corpus(paths: Any, output: str | os.PathLike, *, places: str | os.Path
                     warn(note)
             sink.close()
         except BaseException:
-            sink.writer.close()
+            sink.abandon()
             raise
         import pandas as pd
 

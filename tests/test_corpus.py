@@ -546,13 +546,13 @@ def test_document_places_merge_places_and_the_corpus_summary_agree(tmp_path: Pat
 def test_geoparquet_in_row_groups_is_what_geopandas_writes_at_once(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    from geo.corpus import _GeoParquetSink
+    from geo.io.write import GeoParquetWriter
 
     texts = {f"d{i}": t for i, t in enumerate(TEXTS.values())} | {"far": "From Lima to Auckland."}
     frame = mentions_frame(texts).compute(scheduler="synchronous")
-    sink = _GeoParquetSink(tmp_path / "groups.parquet", MENTION_COLUMNS, row_group=2)
+    sink = GeoParquetWriter(tmp_path / "groups.parquet", MENTION_COLUMNS, types={"start": "int64", "end": "int64", "score": "float64", "geonameid": "int64"}, row_group=2)
     for _, part in frame.groupby("doc_id", sort=False):
-        sink.write(part)
+        sink.write(gpd.GeoDataFrame(part[MENTION_COLUMNS], geometry=gpd.points_from_xy(part["lon"], part["lat"]), crs=4326))
     sink.close()
     at_once = geoparse_corpus(texts, scheduler="synchronous")
     at_once.to_parquet(tmp_path / "once.parquet", index=False)

@@ -4,7 +4,8 @@
   files refused, HTML pages' article text (``read_text``, ``decode_text``, ``read_bytes``).
 - ``geo.io.html``: the article text of an HTML page (``html_to_text``).
 - ``geo.io.jsonl``: the documents of a JSONL file, or of a byte range of it (``read_jsonl``).
-- ``geo.io.write``: output paths checked before the work, atomic writes, the GeoJSON writer.
+- ``geo.io.write``: output paths checked before the work, atomic writes, the GeoJSON writer and
+  the GeoParquet writer.
 
 >>> from geo.io import decode_text
 >>> decode_text("Talks in Bogotá".encode("utf-8"))
@@ -28,10 +29,19 @@ from geo.io.read import (
     read_bytes,
     read_text,
 )
-from geo.io.write import atomic_output, check_output_path, json_default, number, places_geojson, write_text_atomic
+from geo.io.write import (
+    GeoParquetWriter,
+    atomic_output,
+    check_output_path,
+    json_default,
+    number,
+    places_geojson,
+    write_text_atomic,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "GeoParquetWriter",
     "HTML_SUFFIXES",
     "MAX_BYTES_ENV",
     "InputWarning",

@@ -1,4 +1,5 @@
-"""Writing results: output paths checked before the work, files replaced atomically, one GeoJSON writer.
+"""Writing results: output paths checked before the work, files replaced atomically, one GeoJSON
+writer and one GeoParquet writer.
 
 >>> import tempfile, pathlib
 >>> with tempfile.TemporaryDirectory() as d:
@@ -13,7 +14,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from geo.io.read import display_name
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
-__all__ = ["atomic_output", "check_output_path", "json_default", "number", "places_geojson", "write_text_atomic"]
+__all__ = ["GeoParquetWriter", "atomic_output", "check_output_path", "json_default", "number", "places_geojson", "write_text_atomic"]
 
 
 def number(v: Any) -> float | None:
@@ -157,3 +158,95 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
         f.flush()
         os.fsync(f.fileno())
     return path
+
+
+class GeoParquetWriter:
+    """One GeoParquet file, written in row groups as GeoDataFrames arrive: memory holds a row
+    group, not the file.
+
+    geopandas writes each row group (``GeoDataFrame.to_parquet``), so the geometry encoding and
+    the GeoParquet metadata are its own; the file's metadata is that of its row groups, with
+    their bounding boxes and geometry types united. ``columns`` are written in order, then
+    ``geometry``; ``types`` gives the Arrow type of each column that is not a string.
+
+    >>> import geopandas as gpd, shapely, tempfile, pathlib
+    >>> gdf = gpd.GeoDataFrame({"name": ["Baku"]}, geometry=[shapely.Point(49.9, 40.4)], crs=4326)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     w = GeoParquetWriter(pathlib.Path(d, "out.parquet"), ["name"])
+    ...     w.write(gdf); w.write(gdf); w.close()
+    ...     gpd.read_parquet(pathlib.Path(d, "out.parquet"))["name"].tolist()
+    ['Baku', 'Baku']
+    """
+
+    def __init__(self, path: Path, columns: list[str], *, types: Mapping[str, str] | None = None,
+                 row_group: int = 65536, crs: Any = 4326) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.path, self.columns, self.row_group, self.crs = Path(path), list(columns), row_group, crs
+        types = dict(types or {})
+        self.schema = pa.schema([pa.field(c, pa.type_for_alias(types.get(c, "string"))) for c in self.columns]
+                                + [pa.field("geometry", pa.binary())])
+        try:
+            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        except OSError as e:
+            raise InputError(f"cannot write {display_name(self.path)}: {e.strerror or e}") from e
+        self.buffer: list[gpd.GeoDataFrame] = []
+        self.buffered = 0
+        self.rows = 0
+        self.geo: dict[str, Any] | None = None  # geopandas' GeoParquet metadata, united over row groups
+
+    def write(self, gdf: gpd.GeoDataFrame) -> None:
+        """Add these rows; a row group is written once enough have arrived."""
+        if len(gdf):
+            self.buffer.append(gdf)
+            self.buffered += len(gdf)
+        if self.buffered >= self.row_group:
+            self._flush()
+
+    def _flush(self, always: bool = False) -> None:
+        import io
+
+        import geopandas as gpd
+        import pandas as pd
+        import pyarrow.parquet as pq
+
+        if not self.buffer and not always:
+            return
+        if self.buffer:
+            gdf = pd.concat(self.buffer, ignore_index=True)
+        else:
+            gdf = gpd.GeoDataFrame({c: [] for c in self.columns}, geometry=[], crs=self.crs)
+        self.buffer, self.buffered = [], 0
+        gdf = gdf[self.columns + [gdf.geometry.name]]
+        if gdf.geometry.name != "geometry":
+            gdf = gdf.rename_geometry("geometry")
+        buf = io.BytesIO()
+        gdf.to_parquet(buf, index=False, compression=None)
+        table = pq.read_table(buf)
+        self._unite(json.loads(table.schema.metadata[b"geo"]))
+        if len(table):
+            self.writer.write_table(table.select(self.schema.names).cast(self.schema))
+        self.rows += len(table)
+
+    def _unite(self, meta: dict[str, Any]) -> None:
+        if self.geo is None:
+            self.geo = meta
+            return
+        mine, theirs = self.geo["columns"]["geometry"], meta["columns"]["geometry"]
+        mine["geometry_types"] = sorted(set(mine.get("geometry_types", [])) | set(theirs.get("geometry_types", [])))
+        boxes = [b for b in (mine.get("bbox"), theirs.get("bbox")) if b and all(map(math.isfinite, b))]
+        if boxes:
+            mine["bbox"] = [min(b[0] for b in boxes), min(b[1] for b in boxes),
+                            max(b[2] for b in boxes), max(b[3] for b in boxes)]
+
+    def close(self) -> None:
+        """Write what is left and the file's metadata. An empty file still gets its metadata."""
+        self._flush(always=self.geo is None)
+        assert self.geo is not None
+        self.writer.add_key_value_metadata({"geo": json.dumps(self.geo)})
+        self.writer.close()
+
+    def abandon(self) -> None:
+        """Close the file after a failure, without writing what is left (its caller discards it)."""
+        self.writer.close()
