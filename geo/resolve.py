@@ -318,7 +318,8 @@ class _Priors:
 
     __slots__ = ("base", "types", "row_ids", "countries", "admin1s", "region_keys", "row_kinds", "xs",
                  "ys", "zs", "kinds", "no_cues", "top", "margin", "top_kind", "top_country", "top_region", "key",
-                 "city", "admin", "head", "qualifier", "first_kind", "region_primary", "gen", "dwarf", "towns")
+                 "city", "admin", "head", "qualifier", "first_kind", "region_primary", "gen", "dwarf", "towns",
+                 "capitals")
 
     def __init__(self, gaz: Gazetteer, span: Span) -> None:
         self.gen = _GEN[0]
@@ -352,6 +353,8 @@ class _Priors:
         self.admin1s: list[str | None] = [admin1s[r] for r in b]
         self.region_keys: list[str] = [_region_key(admin1s[r]) for r in b]
         self.row_kinds: list[str] = [kinds[r] for r in b]
+        capital = t["capital"]
+        self.capitals: list[bool] = [bool(capital[r]) and kinds[r] == "city" for r in b]
         x, y, z = _unit_vectors(gaz)
         self.xs: list[float] = [x[r] for r in b]
         self.ys: list[float] = [y[r] for r in b]
@@ -679,11 +682,14 @@ def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], b
         own_a[ak] = own_a.get(ak, 0.0) + w
     # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
     if again is not None:
-        near, lists = again.near, again.lists
+        near, lists, members = again.near, again.lists, again.list_members
     else:
         near = _nearness(gaz, pri, base, anchors, key_of, _SET["near_km"] * 5.8)  # km, where nearness > 0.003
-        lists = _lists(text, spans, top_kinds)
+        lists, members = _lists(text, spans, top_kinds)
     ctx = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced, lists)
+    ctx.list_members = members
+    ctx.list_readings = (again.list_readings if again is not None else
+                         _list_readings(spans, members, tops, top_kinds, kinds, countries))
     ctx.near_possible = near_possible
     return ctx
 
@@ -749,7 +755,7 @@ class _Context:
     candidate's evidence into words later."""
 
     __slots__ = ("gaz", "spans", "pri", "base", "quals", "key_of", "total_c", "total_a", "group_c", "group_a",
-                 "all_c", "near", "forced", "lists", "heads", "near_possible")
+                 "all_c", "near", "forced", "lists", "list_members", "list_readings", "heads", "near_possible")
 
     def __init__(self, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
                  quals: dict[int, int], key_of: list[str], total_c: dict[str, float], total_a: dict[str, float],
@@ -760,6 +766,8 @@ class _Context:
         self.key_of, self.total_c, self.total_a, self.group_c, self.group_a = key_of, total_c, total_a, group_c, group_a
         self.all_c, self.near, self.forced = sum(total_c.values(), 0.0), near, forced
         self.lists = lists
+        self.list_members: dict[int, list[int]] = {}
+        self.list_readings: dict[int, frozenset[tuple[str, str]]] = {}
         self.near_possible: dict[int, dict[int, float]] = {}
         # For the second name of a pair ("Syracuse, New York"): the countries and first-level
         # regions the first name's candidates lie in.
@@ -793,10 +801,16 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     head = c.heads.get(i)
     w = _W
     h = _HOT  # the weights and settings read for every candidate, by position (see _set_weights)
-    w_c, w_share, w_a, w_near, w_lonely, w_possible = h[0], h[1], h[2], h[3], h[4], h[5]
-    near_km, local_km, qual_km = h[6], h[7], h[9]
-    lonely = others >= h[8]
+    w_c, w_share, w_a, w_near, w_lonely, w_possible, w_abroad = h[0], h[1], h[2], h[3], h[4], h[5], h[6]
+    near_km, local_km, qual_km = h[7], h[8], h[10]
+    lonely = others >= h[9]
     near_possible = c.near_possible.get(i, _NONE_ROWS)
+    # A national capital in a story told from elsewhere ("Washington" beside Moscow and Russia):
+    # the share of the other names' weight in countries where no reading of this name lies.
+    elsewhere = 0.0
+    if others > 0.0 and True in pr.capitals:
+        own = set(pr.countries)
+        elsewhere = sum([v - gc.get(k, 0.0) for k, v in total_c.items() if k not in own], 0.0) / others
     sc: dict[int, float] = {}
     qualified: set[int] = set()
     for j in range(len(priors)):
@@ -813,13 +827,14 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
         lone = 1.0 if lonely and not c_other and kind == "country" else 0.0
         km2 = near_possible.get(row, -1.0)
         possible = math.exp(-km2 / local_km) if km2 >= 0.0 else 0.0
+        abroad = elsewhere if pr.capitals[j] else 0.0
         score = (priors[j] + w_c * c1 + w_share * share + w_a * a1 + w_near * prox + w_possible * possible
-                 + w_lonely * lone)
+                 + w_lonely * lone + w_abroad * abroad)
         f: dict[str, float] | None = None
         if evidence is not None:
             f = {"context.country": c1, "context.country_share": share, "context.admin1": a1,
                  "context.near": prox, "context.near_possible": possible,
-                 "context.lonely_country": lone}
+                 "context.lonely_country": lone, "context.capital_abroad": abroad}
         if qrow >= 0:
             contains = ((qkind in ADMIN_KINDS and bool(admin1s[qrow]) and admin1s[qrow] == pr.admin1s[j])
                         or (qkind == "country" and countries[qrow] == cc)
@@ -832,10 +847,11 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
                 score += w[_FI[qf]]
                 if f is not None:
                     f[qf] = 1.0
-                if in_list is not None:  # "Vietnam, Thailand, Laos": a list, not a town in Thailand
-                    score += w[_FI["qualifier.in_list"]]
-                    if f is not None:
-                        f["qualifier.in_list"] = 1.0
+                if in_list is not None and q_span is not None:  # "Vietnam, Thailand, Laos": a list, not a town in Thailand
+                    listed = _list_of_qualifier_kind(c, i, q_span, qkind, countries[qrow] or "")
+                    score += w[_FI["qualifier.in_list"]] * listed
+                    if f is not None and listed:
+                        f["qualifier.in_list"] = listed
                 if kind == "city" and pr.region_primary:  # a town named like a country or state
                     score += w[_FI["qualifier.over_region"]]
                     if f is not None:
@@ -885,11 +901,14 @@ def _kind_class(kind: str) -> str:
 _LIST_SEPARATORS = (", ", " and ", ", and ", " or ", ", or ", " & ")
 
 
-def _lists(text: str, spans: list[Span], top_kinds: list[str]) -> dict[int, dict[str, float]]:
+def _lists(text: str, spans: list[Span], top_kinds: list[str]) -> tuple[dict[int, dict[str, float]],
+                                                                          dict[int, list[int]]]:
     """``{span: {kind: share}}`` for spans in a coordinated list ("Michigan, Ohio, Kansas and
     Nevada"): the share of the list's other items confidently read as each kind (``top_kinds``,
-    "" where not confident). A list has three items or more, or two joined by "and"/"or"."""
+    "" where not confident). A list has three items or more, or two joined by "and"/"or".
+    Also ``{span: [other items of its list]}``."""
     out: dict[int, dict[str, float]] = {}
+    members: dict[int, list[int]] = {}
     n = len(spans)
     i = 0
     while i < n:
@@ -908,8 +927,40 @@ def _lists(text: str, spans: list[Span], top_kinds: list[str]) -> dict[int, dict
                     if m != k - i and cls:
                         share[cls] = share.get(cls, 0.0) + 1.0 / (size - 1)
                 out[k] = share
+                members[k] = [m for m in range(i, j + 1) if m != k]
         i = j + 1
+    return out, members
+
+
+def _list_readings(spans: list[Span], members: dict[int, list[int]], tops: list[int], top_kinds: list[str],
+                   kinds: Any, countries: Any) -> dict[int, frozenset[tuple[str, str]]]:
+    """What each item of a list may be, as (kind, country) pairs: its confident first guess,
+    and the places it is the primary name of ("Georgia": the country or the US state)."""
+    out: dict[int, frozenset[tuple[str, str]]] = {}
+    for k in members:
+        pairs = {(_kind_class(kinds[r]), countries[r] or "") for r, typ in spans[k].candidates if typ == 0}
+        if top_kinds[k]:
+            pairs.add((_kind_class(top_kinds[k]), countries[tops[k]] or ""))
+        out[k] = frozenset(pairs)
     return out
+
+
+def _list_of_qualifier_kind(c: _Context, i: int, q: int, qkind: str, qcountry: str) -> float:
+    """How much "X, Y" (span ``i``, then ``q``) reads as two items of a list rather than a place
+    and its qualifier: the share of the list's other items (neither X nor Y) that may be Y's
+    siblings, places of its kind (in its country, below the national level). "Vietnam,
+    Thailand, Laos and Korea": 1; "Oregon, Ohio and Georgia": 1 (Georgia may be a US state);
+    "Baku and Paris, Texas": 0; "Lagos and Paris, Texas": 0 (Lagos State is not in the US)."""
+    qcls = _kind_class(qkind)
+    national = qcls == "country" or qcls == "region"
+    others = [k for k in c.list_members.get(i, ()) if k != q]
+    n = 0.0
+    for k in others:
+        for kind, cc in c.list_readings[k]:
+            if kind == qcls and (national or cc == qcountry):
+                n += 1.0
+                break
+    return n / len(others) if others else 0.0
 
 
 NATIONAL = "(national or larger)"
@@ -1124,6 +1175,8 @@ def _evidence_row(gaz: Gazetteer, row: int, feats: dict[str, float], name_type: 
                      "other mentions of countries and larger regions")
     if feats.get("context.near"):
         notes.append("near other places")
+    if feats.get("context.capital_abroad"):
+        notes.append("a capital, in a story about other countries")
     q = context.quals.get(i)
     if q is not None and any(feats.get(f) for f in ("qualifier.contains", "qualifier.same", "qualifier.near_city")):
         notes.append(f"qualified by {context.spans[q].text!r}")

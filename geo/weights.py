@@ -36,7 +36,7 @@ FEATURES: tuple[str, ...] = (
     "cue.city", "cue.admin",
     # the rest of the text
     "context.country", "context.country_share", "context.admin1", "context.near", "context.near_possible",
-    "context.lonely_country",
+    "context.lonely_country", "context.capital_abroad",
     # "Paris, Texas": the qualifier after a comma or "in"
     "qualifier.contains", "qualifier.same", "qualifier.near_city", "qualifier.in_list", "qualifier.over_region",
     # "Syracuse, New York": the second name contains a reading of the first
@@ -53,7 +53,7 @@ SETTINGS_DEFAULT = {"passes": 2.0, "near_km": 300.0, "near_local_km": 50.0, "pos
 WEIGHTS_FILE = "resolver-weights.json"
 _W: list[float] = [0.0] * len(FEATURES)  # the weights in FEATURES order, filled by _set_weights
 _SET: dict[str, float] = dict(SETTINGS_DEFAULT)
-_HOT: list[float] = [0.0] * 10  # what _scores reads per candidate, in a fixed order (see _set_weights)
+_HOT: list[float] = [0.0] * 11  # what _scores reads per candidate, in a fixed order (see _set_weights)
 _GEN: list[int] = [0]  # bumped when the weights change: names' cached priors are then stale
 _WEIGHTS_INFO: dict[str, Any] = {}
 
@@ -97,7 +97,7 @@ def _set_weights(data: dict[str, Any]) -> None:
     _WEIGHTS_INFO.clear()
     _WEIGHTS_INFO.update({k: v for k, v in data.items() if k not in ("weights", "settings")})
     _HOT[:] = [_W[_FI[f]] for f in ("context.country", "context.country_share", "context.admin1", "context.near",
-                                     "context.lonely_country", "context.near_possible")] + [
+                                     "context.lonely_country", "context.near_possible", "context.capital_abroad")] + [
         _SET["near_km"], _SET["near_local_km"], _SET["lonely_min_mentions"], _SET["qualifier_near_km"]]
     _GEN[0] += 1
 

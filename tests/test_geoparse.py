@@ -381,6 +381,30 @@ def test_a_list_of_countries_is_not_a_qualifier():
     assert all(m.qualifier is None for m in doc.mentions)
 
 
+@pytest.mark.parametrize("text", [
+    "Talks in Baku and Paris, Texas ended on Monday.",
+    "Officials from Lagos and Paris, Texas met.",
+    "The tour visits Rome, Berlin and Paris, Texas.",
+])
+def test_a_qualified_city_at_the_end_of_a_list_keeps_its_qualifier(text):
+    # A list of cities is no list of states: "Texas" still qualifies the last item.
+    paris = [m for m in geoparse(text).mentions if m.text == "Paris"]
+    assert [(m.place.id, m.qualifier.id) for m in paris] == [("city:4717560", "admin1:USA-3536")]
+
+
+@pytest.mark.parametrize("text", [
+    "Russia expelled 60 diplomats. Moscow said its response would follow, and Washington is already reacting.",
+    "Ministers from Canada, Mexico and Japan flew to Washington for the talks.",
+])
+def test_a_capital_in_a_story_about_other_countries_is_the_capital(text):
+    assert {m.place.id for m in geoparse(text).mentions if m.text == "Washington"} == {"city:4140963"}
+
+
+def test_a_state_among_its_own_places_stays_the_state():
+    doc = geoparse("Wildfires near Seattle and Spokane spread across Washington on Sunday.")
+    assert [m.place.id for m in doc.mentions if m.text == "Washington"] == ["admin1:USA-3519"]
+
+
 def test_city_and_country_pairs():
     assert ids("Shelling near Lviv, Ukraine, and a raid on Mosul, Iraq.") == [
         ("Lviv", "city:702550"), ("Ukraine", "country:UA"), ("Mosul", "city:99072"), ("Iraq", "country:IQ")]
