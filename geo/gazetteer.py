@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import threading
 import unicodedata
 import uuid
 import warnings
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -36,12 +37,20 @@ __all__ = ["LAYERS", "Gazetteer", "Place", "build_index", "fold", "load_gazettee
 #: Layer files in ``shapes/``, in the order their rows appear in the index.
 LAYERS = ("country", "admin1", "admin2", "city", "disputed", "region", "corridor", "physical")
 POINT_LAYERS = ("city", "physical")
+#: Geometries read feature by feature from a layer before the whole layer is read.
+FEW_GEOMETRIES = 32
 T = TypeVar("T")
 #: Kinds of name in the names table; a lower number is a stronger name.
 NAME_TYPES = ("primary", "alias", "abbrev", "demonym", "code")
 INDEX_FILE = "index.parquet"
 NAMES_INDEX_FILE = "index-names.parquet"
 SURFACES_INDEX_FILE = "index-surfaces.parquet"
+#: The feature table's columns as geoparsing reads them: numbers memory-mapped, no pyarrow needed.
+FEATURES_FILE = "index-features.bin"
+_FEATURES_MAGIC = b"geo-features\x00\n"  # a NUL byte: git and other tools see a binary file
+#: Every area's and line's geometry as WKB, by row, memory-mapped: a map decodes only what it draws.
+GEOMETRIES_FILE = "index-geometries.bin"
+_GEOMETRIES_MAGIC = b"geo-geometries\x00\n"
 NAMES_FILE = "names.csv.gz"
 FEATURE_COLUMNS = ["id", "name", "kind", "country", "admin1", "population", "capital", "citylike", "lat", "lon",
                    "source", "precision", "geonameid"]
@@ -332,20 +341,255 @@ def build_index(folder: Path | str) -> None:
         t = pa.Table.from_pandas(df, preserve_index=False)
         t = t.replace_schema_metadata({**(t.schema.metadata or {}), **meta})
         pq.write_table(t, folder / fname, compression="zstd")
+    _write_features(table, names, folder / FEATURES_FILE, meta[b"geo.layers_hash"].decode())
+    _write_geometries(table, folder, folder / GEOMETRIES_FILE, meta[b"geo.layers_hash"].decode())
 
 
-class _IndexTable(NamedTuple):
-    """A table of the index as read (``SHARED_COLUMNS`` as dictionaries) and the schema it was written with."""
+def _write_geometries(table: pd.DataFrame, folder: Path, path: Path, layers_hash: str) -> None:
+    """The geometries of every row not in ``POINT_LAYERS`` as WKB, as ``_Geometries`` reads them."""
+    import shapely
 
-    data: pa.Table
-    schema: pa.Schema
+    layers, ids = table["layer"].to_numpy(dtype=object), table["id"].to_numpy(dtype=object)
+    chunks = [b""] * len(table)
+    for layer in dict.fromkeys(layers.tolist()):
+        if layer in POINT_LAYERS:
+            continue
+        geoms = _layer_geometries(folder, layer)
+        for r in np.flatnonzero(layers == layer):
+            g = geoms.get(ids[r])
+            chunks[r] = shapely.to_wkb(g) if g is not None else b""
+    offsets = np.r_[0, np.cumsum([len(c) for c in chunks])].astype("<i8")
+    header = {"format": 1, "layers_hash": layers_hash, "rows": len(table)}
+    _write_mapped(path, _GEOMETRIES_MAGIC, header, [offsets.tobytes(), *chunks])
 
-    def to_pandas(self) -> pd.DataFrame:
-        same = self.data.schema.equals(self.schema)  # only the feature table has dictionaries to undo
-        return (self.data if same else self.data.cast(self.schema)).to_pandas()
+
+class _Geometries:
+    """The geometries of ``GEOMETRIES_FILE``, memory-mapped; each decoded when asked for."""
+
+    def __init__(self, mm: Any, start: int, rows: int) -> None:
+        self.rows, self.mm = rows, mm
+        self.offsets = np.frombuffer(mm, dtype="<i8", count=rows + 1, offset=start)
+        self.base = start + 8 * (rows + 1)
+        if self.base + int(self.offsets[-1]) > len(mm):
+            raise ValueError("truncated")
+
+    def get(self, row: int) -> Any:
+        """The geometry of this row, or None (a point layer's row, or a feature without one)."""
+        a, b = int(self.offsets[row]), int(self.offsets[row + 1])
+        if a == b:
+            return None
+        import shapely
+
+        return shapely.from_wkb(self.mm[self.base + a:self.base + b])
 
 
-def _read_parquet(path: Path) -> _IndexTable:
+def _read_geometries(path: Path, layers_hash: str) -> _Geometries | None:
+    """``GEOMETRIES_FILE``, or None if it is missing, damaged or made from other layers."""
+    mapped = _open_mapped(path, _GEOMETRIES_MAGIC, layers_hash)
+    if mapped is None:
+        return None
+    mm, header, start = mapped
+    try:
+        return _Geometries(mm, start, header["rows"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_mapped(path: Path, magic: bytes, header: dict[str, Any], blocks: Iterable[bytes]) -> None:
+    """A file ``_open_mapped`` reads: ``magic``, the header as one JSON line, spaces to a multiple
+    of 8 bytes, then ``blocks``."""
+    head = magic + json.dumps(header).encode() + b"\n"
+    with open(path, "wb") as f:
+        f.write(head + b" " * (-len(head) % 8))
+        for b in blocks:
+            f.write(b)
+
+
+def _open_mapped(path: Path, magic: bytes, layers_hash: str) -> tuple[Any, dict[str, Any], int] | None:
+    """The memory map of a file ``_write_mapped`` wrote, its header, and where its blocks start;
+    None if it is missing, not such a file, or made from other layers than ``layers_hash``."""
+    import mmap
+
+    try:
+        with open(path, "rb") as f:
+            if f.read(len(magic)) != magic:
+                return None
+            header = json.loads(f.readline())
+            start = f.tell() + (-f.tell() % 8)
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # unreadable, not JSON, or empty
+        return None
+    if not isinstance(header, dict) or header.get("format") != 1 or header.get("layers_hash") != layers_hash:
+        return None
+    return mm, header, start
+
+
+def _layer_geometries(folder: Path, layer: str) -> dict[str, Any]:
+    """The geometry of each feature of one layer file, by id."""
+    path = _layer_file(folder, layer)
+    if path is None:
+        raise GazetteerError(f"gazetteer layer {layer!r} is missing from {folder}")
+    import pyogrio
+
+    try:
+        df = pyogrio.read_dataframe(path, columns=["id"], use_arrow=True, encoding="UTF-8")
+    except Exception as e:
+        raise GazetteerError(f"cannot read gazetteer layer {path}: {str(e).splitlines()[0]}") from e
+    return dict(zip(df["id"], df.geometry.values))
+
+
+def _write_features(table: pd.DataFrame, names: pd.DataFrame, path: Path, layers_hash: str) -> None:
+    """The feature table and each row's names as ``_read_features`` maps them: a JSON header
+    line, then the bytes of each column and of the names by row."""
+    header: dict[str, Any] = {"format": 1, "layers_hash": layers_hash, "rows": len(table), "columns": []}
+    blocks: list[bytes] = []
+
+    def block(data: bytes, spec: dict[str, Any]) -> dict[str, Any]:
+        spec.update(offset=sum(len(b) for b in blocks), nbytes=len(data))
+        blocks.append(data + b"\0" * (-len(data) % 8))
+        return spec
+
+    for c in table.columns:
+        col = table[c]
+        if col.dtype.kind in "iuf":
+            spec = block(np.ascontiguousarray(col.to_numpy()).tobytes(), {"name": c, "dtype": col.dtype.str})
+        else:
+            values = col.to_numpy(dtype=object, na_value=None).tolist()
+            if c not in SHARED_COLUMNS and all(isinstance(v, str) and "\x00" not in v for v in values):
+                spec = block("\x00".join(values).encode("utf-8"), {"name": c, "text": True})
+            else:  # few distinct values, or missing ones: codes into a list of them
+                uniques = list(dict.fromkeys(values))
+                code = {v: i for i, v in enumerate(uniques)}
+                spec = block(np.array([code[v] for v in values], dtype="<i4").tobytes(),
+                             {"name": c, "dtype": "<i4", "values": uniques})
+        header["columns"].append(spec)
+    # Each row's names, in the order of the names table: decoded only for the rows asked for.
+    rows = names["row"].to_numpy()
+    order = np.argsort(rows, kind="stable")
+    encoded = [str(n).encode("utf-8") for n in names["name"].to_numpy()[order]]
+    header["by_row"] = {
+        "count": len(order),
+        "row_starts": block(np.searchsorted(rows[order], np.arange(len(table) + 1)).astype("<i8").tobytes(), {}),
+        "types": block(names["type"].to_numpy()[order].astype("i1").tobytes(), {}),
+        "name_starts": block(np.r_[0, np.cumsum([len(e) for e in encoded])].astype("<i8").tobytes(), {}),
+        "text": block(b"".join(encoded), {}),
+    }
+    _write_mapped(path, _FEATURES_MAGIC, header, blocks)
+
+
+class _NamesByRow:
+    """Each feature's names (``names`` grouped by row, in its order), memory-mapped."""
+
+    def __init__(self, mm: Any, start: int, spec: dict[str, Any], rows: int) -> None:
+        def array(part: str, dtype: str, count: int) -> np.ndarray:
+            a = start + spec[part]["offset"]
+            if a + np.dtype(dtype).itemsize * count > len(mm):
+                raise ValueError("truncated")
+            return np.frombuffer(mm, dtype=dtype, count=count, offset=a)
+
+        n = spec["count"]
+        self.row_starts, self.types = array("row_starts", "<i8", rows + 1), array("types", "i1", n)
+        self.name_starts = array("name_starts", "<i8", n + 1)
+        self.text, self.text_start = mm, start + spec["text"]["offset"]
+        if self.text_start + spec["text"]["nbytes"] > len(mm):
+            raise ValueError("truncated")
+
+    def names(self, row: int) -> list[tuple[str, int]]:
+        """``(name, name type)`` of one row."""
+        i, j = self.row_starts[row], self.row_starts[row + 1]
+        ends, base = self.name_starts[i:j + 1].tolist(), self.text_start
+        return [(self.text[base + a:base + b].decode("utf-8"), t)
+                for a, b, t in zip(ends, ends[1:], self.types[i:j].tolist())]
+
+
+def _read_features(path: Path, layers_hash: str) -> tuple[dict[str, np.ndarray], _NamesByRow] | None:
+    """The columns of ``FEATURES_FILE`` as ``_arrow_column`` gives them (numbers memory-mapped, read-only;
+    repeated strings sharing one object) and the names by row, or None if the file is missing,
+    damaged or made from other layers."""
+    mapped = _open_mapped(path, _FEATURES_MAGIC, layers_hash)
+    if mapped is None:
+        return None
+    mm, header, start = mapped
+    try:
+        n = header["rows"]
+        out: dict[str, np.ndarray] = {}
+        for spec in header["columns"]:
+            a, size = start + spec["offset"], spec["nbytes"]
+            if a + size > len(mm):
+                return None
+            if spec.get("text"):
+                values = mm[a:a + size].decode("utf-8").split("\x00") if n else []
+                if len(values) != n:
+                    return None
+                col = np.empty(n, dtype=object)
+                col[:] = values
+            else:
+                col = np.frombuffer(mm, dtype=spec["dtype"], count=n, offset=a)
+                if "values" in spec:
+                    shared = np.empty(len(spec["values"]), dtype=object)
+                    shared[:] = spec["values"]
+                    col = shared[col]
+            out[spec["name"]] = col
+        return out, _NamesByRow(mm, start, header["by_row"], n)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+
+
+class _IndexTable:
+    """A table of the index: the schema it was written with, and its data as read (``SHARED_COLUMNS``
+    as dictionaries). The data is read when first asked for: geoparsing needs only the features,
+    and those from ``FEATURES_FILE`` (``columns``) when it is there.
+
+    ``layers_hash`` is the hash of the layers the table must have been made from: a table read
+    later that was not is an error (a part of the index was replaced)."""
+
+    def __init__(self, path: Path, layers_hash: str, columns: dict[str, np.ndarray] | None = None,
+                 by_row: _NamesByRow | None = None) -> None:
+        self.path, self.layers_hash, self.columns, self.by_row = path, layers_hash, columns, by_row
+        self.geometries: _Geometries | None = None  # GEOMETRIES_FILE, when it matches the layers
+        self._lock = threading.Lock()
+        self._data: pa.Table | None = None
+        self._schema: pa.Schema | None = None
+
+    def _read(self, data: bool) -> None:
+        with self._lock:
+            if self._schema is None or (data and self._data is None):
+                try:
+                    self._data, self._schema = _read_parquet(self.path, data=data)
+                except Exception as e:
+                    raise GazetteerError(f"cannot read gazetteer index {self.path}: {e}") from e
+                if (self._schema.metadata or {}).get(b"geo.layers_hash") != self.layers_hash.encode():
+                    raise GazetteerError(f"gazetteer index {self.path} does not match its layers "
+                                         "(run scripts/build_shapes.py to update it)")
+
+    @property
+    def schema(self) -> pa.Schema:
+        if self._schema is None:
+            self._read(data=False)
+        return self._schema
+
+    @property
+    def data(self) -> pa.Table:
+        if self._data is None:
+            self._read(data=True)
+        return self._data
+
+    def to_pandas(self, rows: np.ndarray | None = None) -> pd.DataFrame:
+        """The table (or these rows of it, in order) as a DataFrame."""
+        import pyarrow as pa
+
+        if rows is None:
+            data = self.data
+        elif self.columns is not None and self._data is None:  # from the mapped columns: no parquet read
+            data = pa.Table.from_arrays([pa.array(self.columns[f.name][rows]) for f in self.schema],
+                                        names=self.schema.names).cast(self.schema)
+        else:
+            data = self.data.take(np.asarray(rows, dtype=np.int64))
+        same = data.schema.equals(self.schema)  # only the feature table has dictionaries to undo
+        return (data if same else data.cast(self.schema)).to_pandas()
+
+
+def _read_parquet(path: Path, data: bool = True) -> tuple[pa.Table | None, pa.Schema]:
     """``ParquetFile`` rather than ``pq.read_table``, which imports pyarrow.dataset and with it pandas."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -353,26 +597,49 @@ def _read_parquet(path: Path) -> _IndexTable:
     with pa.OSFile(str(path)) as file:
         f = pq.ParquetFile(file)
         schema = f.schema_arrow
+        if not data:
+            return None, schema
         shared = [c for c in SHARED_COLUMNS if c in schema.names
                   and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type))]
-        return _IndexTable(pq.ParquetFile(file, metadata=f.metadata, read_dictionary=shared).read(), schema)
+        return pq.ParquetFile(file, metadata=f.metadata, read_dictionary=shared).read(), schema
 
 
 def _read_index(folder: Path) -> tuple[_IndexTable, _IndexTable, _IndexTable] | None:
-    """The feature, name and surface tables of the index, or None if it is missing or stale."""
+    """The feature, name and surface tables of the index, or None if it is missing or stale.
+
+    The features are read now, from ``FEATURES_FILE`` when it is there (no pyarrow); the rest
+    when first used (lookups, a matcher build, the tables as DataFrames)."""
     paths = [folder / INDEX_FILE, folder / NAMES_INDEX_FILE, folder / SURFACES_INDEX_FILE]
     if not all(p.exists() for p in paths):
         return None
+    want = _layers_hash(folder)
+    features = _read_features(folder / FEATURES_FILE, want)
+    if features is not None:
+        for p in paths:  # a truncated file fails here, as when it is read: parquet files end in PAR1
+            with open(p, "rb") as f:
+                f.seek(max(0, p.stat().st_size - 4))
+                if f.read(4) != b"PAR1":
+                    raise GazetteerError(f"cannot read gazetteer index {p}: it is truncated")
+        columns, by_row = features
+        tables = [_IndexTable(paths[0], want, columns=columns), _IndexTable(paths[1], want, by_row=by_row),
+                  _IndexTable(paths[2], want)]
+        tables[0].geometries = _read_geometries(folder / GEOMETRIES_FILE, want)
+        return tables[0], tables[1], tables[2]
     try:
-        tables = [_read_parquet(p) for p in paths]
+        first = _read_parquet(paths[0])
+        schemas = [first[1]] + [_read_parquet(p, data=False)[1] for p in paths[1:]]
     except Exception as e:
         raise GazetteerError(f"cannot read gazetteer index {paths[0]}: {e}") from e
-    want = _layers_hash(folder).encode()
-    if any((t.schema.metadata or {}).get(b"geo.layers_hash") != want for t in tables):
+    if any((schema.metadata or {}).get(b"geo.layers_hash") != want.encode() for schema in schemas):
         warnings.warn(f"the gazetteer index in {folder} does not match its layers; rebuilding it in memory "
                       "(run scripts/build_shapes.py to update it)", stacklevel=3)
         return None
-    return tuple(tables)
+    tables = [_IndexTable(p, want) for p in paths]
+    tables[0]._data = first[0]
+    tables[0].geometries = _read_geometries(folder / GEOMETRIES_FILE, want)
+    for t, schema in zip(tables, schemas):
+        t._schema = schema
+    return tables[0], tables[1], tables[2]
 
 
 def _column(col: pd.Series) -> np.ndarray:
@@ -434,7 +701,12 @@ class Gazetteer:
         if loaded is None:
             loaded = _table_from_layers(self.folder)
         self._set_tables(*loaded)
+        # The hash of the layers the tables come from: what derived files of the folder are keyed by.
+        self._index_hash = loaded[0].layers_hash if isinstance(loaded[0], _IndexTable) else None
+        # The bundled rows' areas and lines, mapped (kept by with_layer: its rows come after them).
+        self._wkb = loaded[0].geometries if isinstance(loaded[0], _IndexTable) else None
         self._geoms: dict[str, Any] = {}
+        self._layer_starts: dict[str, int] = {}  # the first row of each layer read feature by feature
         self._user_geoms: dict[str, dict[str, Any]] = {}
         self._user_layers: tuple[_UserLayer, ...] = ()  # what with_layer added, in order: its identity
         self._token = ""  # identity of a gazetteer with user layers, across pickling
@@ -450,11 +722,27 @@ class Gazetteer:
         """
         return (_restore_gazetteer, (str(self.folder.resolve()), self._user_layers, self._token))
 
+    @property
+    def layers_hash(self) -> str | None:
+        """The hash of the folder's layer files that this gazetteer was read from, the key of files
+        derived from them (the prebuilt matcher); None once user layers are added.
+
+        >>> len(load_gazetteer().layers_hash)
+        32
+        """
+        if self._user_layers:
+            return None
+        if self._index_hash is None:
+            self._index_hash = _layers_hash(self.folder)
+        return self._index_hash
+
     def _set_tables(self, table: pd.DataFrame | _IndexTable, names: pd.DataFrame | _IndexTable,
                     surfaces: pd.DataFrame | _IndexTable) -> None:
         """Take the three tables: DataFrames, or tables of the index, made DataFrames on first use."""
         self._frames = {"table": table, "names": names, "surfaces": surfaces}
-        if isinstance(table, _IndexTable):
+        if isinstance(table, _IndexTable) and table.columns is not None:
+            self._table = table.columns
+        elif isinstance(table, _IndexTable):
             self._table = {c: _arrow_column(table.data.column(c)) for c in table.data.column_names}
         else:
             self._table = {c: _column(table[c]) for c in table.columns}
@@ -612,7 +900,42 @@ class Gazetteer:
         rows.sort(key=lambda r: -prior(self, r, best[r]))  # the prior the geoparser starts from
         return [Place(self, r) for r in rows]
 
+    def names_of(self, rows: Iterable[int], types: Iterable[int] = (0, 1, 2)) -> dict[int, list[str]]:
+        """The names of several rows at once, of these name types (``NAME_TYPES``), in the order
+        of ``names``. Reads only those rows' names: no DataFrame of every name is made.
+
+        >>> gaz = load_gazetteer()
+        >>> row = gaz.lookup("Khankendi")[0]._row
+        >>> "Stepanakert" in gaz.names_of([row])[row]
+        True
+        """
+        wanted, kinds = sorted({int(r) for r in rows}), sorted({int(t) for t in types})
+        frame = self._frames["names"]
+        by_row = frame.by_row if isinstance(frame, _IndexTable) else None
+        if by_row is not None:  # the names of each row, mapped: only those asked for are decoded
+            got = ((r, n) for r in wanted for n, t in by_row.names(r) if t in kinds)
+        elif isinstance(frame, _IndexTable):
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            t = frame.data
+            keep = pc.and_(pc.is_in(t["row"], value_set=pa.array(wanted, t["row"].type)),
+                           pc.is_in(t["type"], value_set=pa.array(kinds, t["type"].type)))
+            sel = t.filter(keep)
+            got = zip(sel["row"].to_pylist(), sel["name"].to_pylist())
+        else:
+            sel = frame[frame["row"].isin(wanted) & frame["type"].isin(kinds)]
+            got = zip(sel["row"].tolist(), sel["name"].tolist())
+        out: dict[int, list[str]] = {}
+        for r, n in got:
+            out.setdefault(int(r), []).append(str(n))
+        return out
+
     def _aliases(self, row: int) -> tuple[str, ...]:
+        frame = self._frames["names"]
+        if isinstance(frame, _IndexTable) and frame.by_row is not None:
+            picked = self.names_of([row], (1, 2)).get(row, [])  # aliases and abbreviations
+            return tuple(dict.fromkeys(n for n in picked if n != self._table["name"][row]))
         with self._lock:
             if self._alias_rows is None:
                 rows = self.names["row"].to_numpy()
@@ -625,31 +948,64 @@ class Gazetteer:
         return tuple(dict.fromkeys(n for n in picked if n != self._table["name"][row]))
 
     # -- geometry ---------------------------------------------------------------------------
-    def geometry(self, row: int):
-        """The shapely geometry of the place in this row (read from its layer on first use), EPSG:4326."""
+    def geometry(self, row: int, *, whole_layer: bool = False):
+        """The shapely geometry of the place in this row (read from its layer on first use), EPSG:4326.
+
+        Decoded from ``GEOMETRIES_FILE`` when it is there. Else a few places' geometries are read
+        from the layer file one by one; ``whole_layer`` reads the whole layer at once, as when many
+        of its places will be asked for (and from the ``FEW_GEOMETRIES``-th on).
+        """
         layer = self._table["layer"][row]
         if layer in POINT_LAYERS:
             from shapely.geometry import Point
 
             return Point(float(self._table["lon"][row]), float(self._table["lat"][row]))
+        fid = self._table["id"][row]
+        wkb = self._wkb
+        if wkb is not None and row < wkb.rows and not layer.startswith("user:"):
+            with self._lock:  # decoded once, and only the rows asked for: no layer file is read
+                decoded = self._geoms.setdefault(f"wkb:{layer}", {})
+                if fid not in decoded:
+                    decoded[fid] = wkb.get(row)
+                return decoded[fid]
         with self._lock:
             if layer not in self._geoms:
+                # A few features are read one by one (a map of one article draws a dozen); from the
+                # FEW_GEOMETRIES-th on, the whole layer, which many more need (a corpus, ``features``).
+                few = self._geoms.setdefault(f"few:{layer}", {})
+                if fid in few:
+                    return few[fid]
+                if len(few) < FEW_GEOMETRIES and not whole_layer and not layer.startswith("user:"):
+                    g = self._read_geometry(layer, row, fid)
+                    if g is not False:
+                        few[fid] = g
+                        return g
                 self._geoms[layer] = self._load_geometries(layer)
-        return self._geoms[layer].get(self._table["id"][row])
+        return self._geoms[layer].get(fid)
 
-    def _load_geometries(self, layer: str) -> dict:
-        if layer.startswith("user:"):
-            return self._user_geoms[layer]
+    def _read_geometry(self, layer: str, row: int, fid: str) -> Any:
+        """The geometry of one row, read by its position in its layer's file; False if that is not it."""
+        starts = self._layer_starts
+        if layer not in starts:  # a layer's rows are consecutive, in the order of its file
+            starts[layer] = int(np.argmax(self._table["layer"] == layer))
         path = _layer_file(self.folder, layer)
         if path is None:
             raise GazetteerError(f"gazetteer layer {layer!r} is missing from {self.folder}")
         import pyogrio
 
         try:
-            df = pyogrio.read_dataframe(path, columns=["id"], use_arrow=True, encoding="UTF-8")
+            df = pyogrio.read_dataframe(path, columns=["id"], fids=[row - starts[layer]], use_arrow=True,
+                                        encoding="UTF-8")
         except Exception as e:
             raise GazetteerError(f"cannot read gazetteer layer {path}: {str(e).splitlines()[0]}") from e
-        return dict(zip(df["id"], df.geometry.values))
+        if len(df) != 1 or df["id"].iloc[0] != fid:
+            return False
+        return df.geometry.values[0]
+
+    def _load_geometries(self, layer: str) -> dict:
+        if layer.startswith("user:"):
+            return self._user_geoms[layer]
+        return _layer_geometries(self.folder, layer)
 
     @property
     def features(self):
@@ -658,7 +1014,7 @@ class Gazetteer:
 
         with self._lock:
             if self._features is None:
-                geoms = [self.geometry(r) for r in range(len(self.table))]
+                geoms = [self.geometry(r, whole_layer=True) for r in range(len(self.table))]
                 self._features = gpd.GeoDataFrame(self.table.copy(), geometry=geoms, crs=4326)
             return self._features
 
@@ -667,8 +1023,13 @@ class Gazetteer:
         import geopandas as gpd
 
         rows = np.flatnonzero(self._table["layer"] == name)
-        geoms = [self.geometry(r) for r in rows]
-        return gpd.GeoDataFrame(self.table.iloc[rows].reset_index(drop=True), geometry=geoms, crs=4326)
+        geoms = [self.geometry(r, whole_layer=True) for r in rows]
+        frame = self._frames["table"]
+        if isinstance(frame, _IndexTable):  # only these rows become a DataFrame, as ``table`` gives them
+            attrs = frame.to_pandas(rows)
+        else:
+            attrs = self.table.iloc[rows].reset_index(drop=True)
+        return gpd.GeoDataFrame(attrs, geometry=geoms, crs=4326)
 
     # -- user layers -------------------------------------------------------------------------
     def with_layer(self, data: Any, *, kind: str = "region", name_column: str = "name",

@@ -1,11 +1,13 @@
 """Recognition: find the spans of a text that name a place in the gazetteer.
 
 The gazetteer drives it. Every name of every place goes into an Aho-Corasick automaton
-(ahocorasick_rs, leftmost-longest), matched case-sensitively over a length-preserving folded
-copy of the text, so that offsets stay offsets into the original. Rules then drop matches that
-are not place mentions: sentence-initial common words, person names, words inside longer
-names. What a rule needs to know of a name alone is computed once per distinct name
-(``Surface``); the context around each match is read only where a rule needs it.
+(daachorse's double array, leftmost-longest), matched case-sensitively over a length-preserving
+folded copy of the text, so that offsets stay offsets into the original. The bundled
+gazetteer's automaton is built with ``shapes/`` (``save_matcher``) and loaded from it in tens
+of milliseconds. Rules then drop matches that are not place mentions: sentence-initial common
+words, person names, words inside longer names. What a rule needs to know of a name alone is
+computed once per distinct name (``Surface``); the context around each match is read only
+where a rule needs it.
 
 >>> from geo.mentions import find_mentions
 >>> [s.text for s in find_mentions("Talks in Baku and Yerevan.")]
@@ -16,8 +18,12 @@ names. What a rule needs to know of a name alone is computed once per distinct n
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +31,7 @@ import numpy as np
 from geo.errors import GazetteerError
 from geo.gazetteer import FOLD_TABLE, PHRASE_KINDS, Gazetteer, load_gazetteer
 
-__all__ = ["Span", "find_mentions", "matcher"]
+__all__ = ["MATCHER_FILE", "Matcher", "Span", "find_mentions", "matcher", "save_matcher"]
 
 DEMONYM = 3
 
@@ -158,66 +164,103 @@ class Surface:
 
 
 class Matcher:
-    """Aho-Corasick automata over the surface forms of every name in a gazetteer.
+    """A leftmost-longest Aho-Corasick automaton over the surface forms of every name in a
+    gazetteer (daachorse's double array, over UTF-8), and the candidates of each form.
 
     ``find`` gives group numbers and offsets; ``candidates(g)`` gives the ``(row, name type)``
-    pairs of a group.
+    pairs of a group. The bundled gazetteer's matcher is built once, with ``shapes/``, into
+    ``MATCHER_FILE`` and loaded from it in tens of milliseconds (``load``); ``build`` makes one for any
+    gazetteer.
+
+    >>> m = matcher(load_gazetteer())
+    >>> [(a, b) for _, a, b in m.find("Talks in Baku and Yerevan")]  # "Tal" too: the rules drop it
+    [(0, 3), (9, 13), (18, 25)]
+    >>> "Baku" in m, "Baku and Yerevan" in m
+    (True, False)
     """
 
-    def __init__(self, gaz: Gazetteer) -> None:
-        import ahocorasick_rs
+    def __init__(self, automaton: Any, starts: np.ndarray, rows: np.ndarray, types: np.ndarray) -> None:
+        self.automaton = automaton  # None when the gazetteer has no names
+        self.starts = starts  # group g's candidates are rows[starts[g]:starts[g + 1]]
+        self.rows = rows
+        self.types = types
+        self.surfaces: tuple[dict[str, Surface], dict[str, Surface]] = ({}, {})  # without, with demonyms
+
+    @staticmethod
+    def build(gaz: Gazetteer) -> Matcher:
+        """Build the matcher of ``gaz`` from its surface forms (about half a second for the bundled one)."""
+        import daachorse
 
         surf = gaz.surface_columns()
         forms = surf["surface"]
         starts = np.flatnonzero(np.r_[True, forms[1:] != forms[:-1]])
-        self.starts = np.r_[starts, len(forms)]
-        self.rows = surf["row"]
-        self.types = surf["type"]
         keys = forms[starts].tolist()
-        kind = ahocorasick_rs.MatchKind.LeftmostLongest
-        # Names that start with a lowercase letter ("the West Bank", "seven districts") get an
-        # automaton of their own: without them, the main one passes over lowercase text at its
-        # root, about a third faster. In the main one they stay, behind a NUL that no folded text
-        # has, so that its pattern numbers are the group numbers. find() merges the two.
-        self.lower_groups = [g for g, k in enumerate(keys) if k[:1].islower()]
-        main = [("\x00" + k if k[:1].islower() else k) for k in keys]
-        self.automaton = ahocorasick_rs.AhoCorasick(main, matchkind=kind)
-        self.lower_automaton = (ahocorasick_rs.AhoCorasick([keys[g] for g in self.lower_groups], matchkind=kind)
-                                if self.lower_groups else None)
-        self.surfaces: tuple[dict[str, Surface], dict[str, Surface]] = ({}, {})  # without, with demonyms
+        # One automaton over every name, lowercase phrases too ("the West Bank"): its pattern
+        # numbers are the group numbers, and leftmost-longest is over every name at once.
+        automaton = daachorse.DoubleArrayAhoCorasick([k.encode("utf-8") for k in keys],
+                                                     daachorse.MATCH_KIND_LEFTMOST_LONGEST) if keys else None
+        return Matcher(automaton, np.r_[starts, len(forms)].astype(np.int32), np.asarray(surf["row"], np.int32),
+                       np.asarray(surf["type"], np.int8))
+
+    def save(self, path: Path, layers_hash: str, probe: str) -> None:
+        """Write this matcher to ``path`` (atomically), keyed by the hash of the layers it was made
+        from, with what it finds in ``probe`` (some of its names) to check it when loaded."""
+        blob = self.automaton.serialize() if self.automaton is not None else b""
+        header = {"format": MATCHER_FORMAT, "layers_hash": layers_hash, "automaton": len(blob),
+                  "groups": len(self.starts), "rows": len(self.rows), "probe": probe,
+                  "probe_matches": [list(t) for t in self.find(probe)]}
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                f.write(MATCHER_MAGIC + json.dumps(header).encode() + b"\n")
+                f.write(blob)
+                for a, dtype in ((self.starts, "<i4"), (self.rows, "<i4"), (self.types, "i1")):
+                    f.write(np.ascontiguousarray(a, dtype=dtype).tobytes())
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+    @staticmethod
+    def load(path: Path, layers_hash: str) -> Matcher | None:
+        """The matcher saved at ``path``, or None if it is missing, damaged, or made from other layers."""
+        import daachorse
+
+        try:
+            with open(path, "rb") as f:
+                if f.read(len(MATCHER_MAGIC)) != MATCHER_MAGIC:
+                    return None
+                header = json.loads(f.readline())
+                if header.get("format") != MATCHER_FORMAT or header.get("layers_hash") != layers_hash:
+                    return None
+                blob = f.read(header["automaton"])
+                starts = np.fromfile(f, dtype="<i4", count=header["groups"])
+                rows = np.fromfile(f, dtype="<i4", count=header["rows"])
+                types = np.fromfile(f, dtype="i1", count=header["rows"])
+            if len(blob) != header["automaton"] or len(types) != header["rows"] or len(starts) != header["groups"]:
+                return None
+            automaton = daachorse.DoubleArrayAhoCorasick.deserialize(blob) if blob else None
+        except (OSError, ValueError, KeyError, TypeError):  # unreadable, truncated, or another daachorse's format
+            return None
+        m = Matcher(automaton, starts, rows, types)
+        # The same matches on a text of its own names, or it is not the matcher it was.
+        if [list(t) for t in m.find(header.get("probe", ""))] != header.get("probe_matches"):
+            return None
+        return m
 
     def find(self, folded: str) -> list[tuple[int, int, int]]:
         """``(group, start, end)`` of the leftmost-longest matches of a folded text, in order and
-        not overlapping, as one automaton over every name would find them."""
-        found = self.automaton.find_matches_as_indexes(folded)
-        lower = self._lower_matches(folded, 0)
-        if not lower:
-            return found  # the usual case
-        # The earliest start wins, then the longest. When the match taken overlaps the other
-        # automaton's next one, the other's matches are read again from where it ends.
-        out: list[tuple[int, int, int]] = []
-        i = j = 0
-        while i < len(found) or j < len(lower):
-            if j >= len(lower) or (i < len(found) and (found[i][1], -found[i][2]) <= (lower[j][1], -lower[j][2])):
-                out.append(found[i])
-                i += 1
-                if j < len(lower) and lower[j][1] < out[-1][2]:
-                    lower, j = self._lower_matches(folded, out[-1][2]), 0
-            else:
-                out.append(lower[j])
-                j += 1
-                if i < len(found) and found[i][1] < out[-1][2]:
-                    end = out[-1][2]
-                    found, i = [(g, a + end, b + end) for g, a, b in
-                                self.automaton.find_matches_as_indexes(folded[end:])], 0
-        return out
-
-    def _lower_matches(self, folded: str, start: int) -> list[tuple[int, int, int]]:
-        if self.lower_automaton is None:
+        not overlapping."""
+        if self.automaton is None:
             return []
-        groups = self.lower_groups
-        return [(groups[g], a + start, b + start)
-                for g, a, b in self.lower_automaton.find_matches_as_indexes(folded[start:] if start else folded)]
+        data = folded.encode("utf-8")
+        found = self.automaton.find(data)
+        if len(data) == len(folded):  # ASCII, the usual case: byte offsets are character offsets
+            return [(g, a, b) for a, b, g in found]
+        # Matches start and end on characters (the names are UTF-8 too): count the characters
+        # before each byte offset, that is the bytes that are not continuation bytes.
+        chars = np.r_[0, np.cumsum((np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80)].tolist()
+        return [(g, chars[a], chars[b]) for a, b, g in found]
 
     def candidates(self, group: int) -> tuple[tuple[int, int], ...]:
         a, b = self.starts[group], self.starts[group + 1]
@@ -244,11 +287,53 @@ class Matcher:
 
 #: Distinct matched texts whose facts are kept; more and the cache starts again.
 MAX_SURFACES = 200_000
+#: The prebuilt matcher of a gazetteer folder, written by ``save_matcher`` (scripts/build_shapes.py).
+MATCHER_FILE = "index-matcher.bin"
+MATCHER_MAGIC = b"geo-matcher\x00\n"  # a NUL byte: git and other tools see a binary file
+MATCHER_FORMAT = 2  # 2: byte-wise automaton over UTF-8
+
+
+def _probe_text(keys: list[str]) -> str:
+    """One name in every thousand: a text to check that a loaded matcher finds what it found when saved."""
+    return " , ".join(keys[::1000])
+
+
+def _load_or_build(gaz: Gazetteer) -> Matcher:
+    key = gaz.layers_hash
+    if key is None:  # user layers: the folder's matcher lacks their names
+        return Matcher.build(gaz)
+    path = gaz.folder / MATCHER_FILE
+    m = Matcher.load(path, key)
+    if m is None:
+        m = Matcher.build(gaz)
+        if os.access(gaz.folder, os.W_OK):  # an editable install builds it once, then loads it
+            with contextlib.suppress(OSError):
+                m.save(path, key, _probe_text(_keys(gaz)))
+    return m
+
+
+def save_matcher(gaz: Gazetteer) -> Path:
+    """Build the matcher of ``gaz`` and write it into its folder, as scripts/build_shapes.py does."""
+    key = gaz.layers_hash
+    if key is None:
+        raise GazetteerError("a gazetteer with user layers has no prebuilt matcher")
+    m = Matcher.build(gaz)
+    path = gaz.folder / MATCHER_FILE
+    m.save(path, key, _probe_text(_keys(gaz)))
+    return path
+
+
+def _keys(gaz: Gazetteer) -> list[str]:
+    """The distinct surface forms of ``gaz``, in group order."""
+    forms = gaz.surface_columns()["surface"]
+    return forms[np.flatnonzero(np.r_[True, forms[1:] != forms[:-1]])].tolist()
 
 
 def matcher(gaz: Gazetteer) -> Matcher:
-    """The matcher over every name of ``gaz``, built once and kept with it."""
-    return gaz.derived(Matcher)
+    """The matcher over every name of ``gaz``, made once and kept with it: loaded from the
+    gazetteer folder's prebuilt ``MATCHER_FILE`` when it was made from the same layers, else
+    built (and then saved there, when the folder is writable)."""
+    return gaz.derived(_load_or_build)
 
 
 _ASCII_BYTES = bytes(range(128))

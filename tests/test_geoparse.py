@@ -274,9 +274,9 @@ def test_well_known_non_places():
     assert texts("Officials at the White House spoke of El Niño.") == []
 
 
-def test_the_two_automata_match_as_one_over_every_name():
-    """Names starting lowercase ("the West Bank") have their own automaton; find() must give
-    what one leftmost-longest automaton over every name gives, overlaps included."""
+def test_the_matcher_finds_what_another_aho_corasick_library_finds():
+    """find() (daachorse, prebuilt) gives what ahocorasick_rs's leftmost-longest automaton over
+    every name gives, lowercase names ("the West Bank") and overlaps included."""
     import json
 
     import ahocorasick_rs
@@ -292,7 +292,8 @@ def test_the_two_automata_match_as_one_over_every_name():
              "Settlers in the West Bank, the West Bank Barrier and West Bank towns.",
              "the former Soviet Union, former Soviet Union states; the Soviet Union fell.",
              "seven districts around Nagorno-Karabakh and the seven adjacent regions of Nagorno Karabakh.",
-             "occupied territories around Nagorno-Karabakh", "the West Bankthe West Bank", "seven districtsseven"]
+             "occupied territories around Nagorno-Karabakh", "the West Bankthe West Bank", "seven districtsseven",
+             "Степанакерт → Xankəndi 🙂 in Baku; 東京 and Tōkyō, São Paulo €5 Zürich"]
     shared = Path(__file__).resolve().parents[2] / "shared" / "eval" / "geowebnews.jsonl"
     if shared.exists():
         with open(shared, encoding="utf-8") as f:

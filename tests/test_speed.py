@@ -12,7 +12,8 @@ def test_import_loads_no_data_and_no_pandas() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
-def test_geoparse_imports_no_pandas_or_geopandas() -> None:
+def test_geoparse_imports_no_pandas_geopandas_or_pyarrow() -> None:
+    # The features are mapped from index-features.bin and the matcher loaded from index-matcher.bin.
     code = ("import geo, sys; geo.geoparse('Talks in Baku.'); "
-            "assert not {'pandas', 'geopandas', 'folium'} & set(sys.modules), sorted(sys.modules)")
+            "assert not {'pandas', 'geopandas', 'folium', 'pyarrow', 'shapely'} & set(sys.modules), sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

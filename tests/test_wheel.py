@@ -16,8 +16,14 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "blinken-
 def test_wheel_installs_and_loads_its_shapes(installed_wheel, tmp_path):
     target = installed_wheel
     code = (
-        "import geo, pathlib; "
+        "import geo, pathlib, sys; "
+        # The wheel carries the prebuilt matcher and the mapped features: no build, no pyarrow to parse.
+        "assert [m.text for m in geo.geoparse('Talks in Baku').mentions] == ['Baku']; "
+        "assert 'pyarrow' not in sys.modules and 'pandas' not in sys.modules; "
         "g = geo.load_gazetteer(); "
+        "import geo.mentions as gm; "
+        "assert gm.Matcher.load(g.folder / gm.MATCHER_FILE, g.layers_hash) is not None; "
+        "assert not any(p.name.startswith('.') for p in g.folder.iterdir()); "  # nothing was written there
         f"assert pathlib.Path(geo.__file__).is_relative_to({str(target)!r}), geo.__file__; "
         f"assert g.folder.is_relative_to({str(target)!r}), g.folder; "
         "assert g.lookup('Stepanakert')[0].name == 'Khankendi'; "

@@ -7,7 +7,7 @@ import importlib
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +94,13 @@ def geoparse_files(files: Sequence[str], *, max_bytes: int, encoding: str | None
     if progress is None:
         progress = len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty()
     progress = progress and _state.verbosity >= 0
-    from tqdm import tqdm
+    names: Iterable[str] = files
+    if progress:  # tqdm is imported only to be shown: it takes as long as geoparsing a long article
+        from tqdm import tqdm
 
+        names = tqdm(files, desc="geoparsing", unit="file", file=sys.stderr, leave=False)
     articles = []
-    for name in tqdm(files, desc="geoparsing", unit="file", file=sys.stderr, disable=not progress,
-                     leave=False):
+    for name in names:
         shown = "standard input" if name == "-" else click.format_filename(name)
         text = read_text(name, max_bytes=max_bytes, encoding=encoding)
         if not text.strip():

@@ -11,6 +11,7 @@ import warnings
 from typing import Any
 
 import folium
+import numpy as np
 import shapely
 from folium.map import CustomPane, FitBounds, Layer
 
@@ -61,18 +62,23 @@ def _mark(sentence: str, texts: list[str]) -> str:
 
 
 def _country_names(gaz: Any) -> dict[str, str]:
-    if gaz is None or getattr(gaz, "table", None) is None:
+    """Country code -> the country's name, from the gazetteer's columns (no DataFrame of every feature)."""
+    if gaz is None:
         return {}
-    cache = getattr(gaz, "cache", None)
-    key = "geo.maps.country_names"
-    if isinstance(cache, dict) and key in cache:
-        return cache[key]
+    if hasattr(gaz, "derived") and hasattr(gaz, "columns"):
+        return gaz.derived(_make_country_names)
+    if getattr(gaz, "table", None) is None:
+        return {}
     t = gaz.table
     c = t[t["kind"] == "country"]
-    out = {str(k): str(v) for k, v in zip(c["country"], c["name"], strict=False) if isinstance(k, str)}
-    if isinstance(cache, dict):
-        cache[key] = out
-    return out
+    return {str(k): str(v) for k, v in zip(c["country"], c["name"], strict=False) if isinstance(k, str)}
+
+
+def _make_country_names(gaz: Any) -> dict[str, str]:
+    cols = gaz.columns
+    rows = np.flatnonzero(cols["kind"] == "country")
+    pairs = zip(cols["country"][rows].tolist(), cols["name"][rows].tolist())
+    return {str(k): str(v) for k, v in pairs if isinstance(k, str)}
 
 
 def _popup_html(p: _Place, has_counts: bool, countries: dict[str, str]) -> str:

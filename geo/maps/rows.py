@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from collections.abc import Iterable
@@ -222,15 +223,15 @@ def _alternate_names(gaz: Any, gdf, places_col: list) -> dict[int, list[str]]:
         from geo.gazetteer import load_gazetteer
 
         gaz = load_gazetteer()
-    table, names = getattr(gaz, "table", None), getattr(gaz, "names", None)
-    if table is None or names is None or not {"row", "name", "type"} <= set(names.columns):
+    if not hasattr(gaz, "names_of"):
         return {i: list(p.aliases) for i, p in wanted.items()}
-    ids = table["id"].to_numpy()
-    row_of = {ids[r]: int(r) for r in np.flatnonzero(np.isin(ids, [p.id for p in wanted.values()]))}
-    sel = names[names["row"].isin(list(row_of.values())) & names["type"].isin([0, 1, 2])]
-    by_row: dict[int, list[str]] = {}
-    for r, nm in zip(sel["row"].tolist(), sel["name"].tolist(), strict=False):
-        by_row.setdefault(int(r), []).append(str(nm))
+    # A place of this gazetteer knows its row; another's (unpickled, say) is found by its id.
+    row_of = {p.id: p._row for p in wanted.values() if getattr(p, "_gaz", None) is gaz}
+    for p in wanted.values():
+        if p.id not in row_of:
+            with contextlib.suppress(KeyError):  # not a place of this gazetteer: its own aliases below
+                row_of[p.id] = gaz.row(p.id)
+    by_row = gaz.names_of(row_of.values(), types=(0, 1, 2))
     for i, p in wanted.items():
         r = row_of.get(p.id)
         out[i] = by_row.get(r, []) if r is not None else list(p.aliases)
