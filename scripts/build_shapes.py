@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CURATED = Path(__file__).resolve().parent / "curated"
 sys.path.insert(0, str(ROOT))
 from geo.gazetteer import LAYERS, Gazetteer, build_index, fold  # noqa: E402
+from geo.maps.detail import save_basemap  # noqa: E402
 from geo.mentions import save_matcher  # noqa: E402
 
 PINS = {
@@ -708,6 +709,7 @@ def main(argv=None) -> None:
         build_common_words(stage, layers)
         build_index(stage)
         save_matcher(Gazetteer(stage))  # the prebuilt matcher, loaded in milliseconds
+        save_basemap(Gazetteer(stage))  # the countries of a map's basemap, coarse, read in milliseconds
         for f in sorted(stage.iterdir()):
             os.replace(f, a.out / f.name)
     finally:

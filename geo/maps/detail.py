@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
 
+from geo.errors import InputError
 from geo.maps.rows import _clean_geometry
 from geo.maps.view import Bounds
 
@@ -138,37 +143,132 @@ def coarse_geometries(geoms: Any, tolerance: float) -> np.ndarray:
     return out
 
 
-def _coarse_countries(gaz: Any) -> tuple[list[str], np.ndarray, list]:
-    """Every country as a coarse GeoJSON geometry string, its bounds and full geometry (cached)."""
+#: The coarse country basemap of a gazetteer folder, written by ``save_basemap`` (scripts/build_shapes.py).
+BASEMAP_FILE = "index-basemap.json"
+BASEMAP_FORMAT = 1
 
-    cache = getattr(gaz, "cache", None)
-    key = "geo.maps.coarse_countries"
-    if isinstance(cache, dict) and key in cache:
-        return cache[key]
-    layer = gaz.layer("country")
-    geoms = np.array([_clean_geometry(g) for g in layer.geometry.values if g is not None and not g.is_empty])
-    geoms = shapely.clip_by_rect(geoms, -180.0, -85.0, 180.0, 85.0)
-    geoms = geoms[~shapely.is_empty(geoms)]
-    coarse = [shapely.to_geojson(c) if not c.is_empty else "" for c in coarse_geometries(geoms, COARSE_TOLERANCE)]
-    out = (coarse, shapely.bounds(geoms), list(geoms))
-    if isinstance(cache, dict):
-        cache[key] = out
-    return out
+
+class _Countries:
+    """Every country of a gazetteer for the basemap: its row, bounds and coarse GeoJSON, and its full
+    geometry (clipped to +-85 degrees) decoded only when a map draws it in detail."""
+
+    def __init__(self, gaz: Any, rows: list[int], bounds: np.ndarray, coarse: list[str],
+                 geoms: list | None = None) -> None:
+        self.gaz, self.rows, self.bounds, self.coarse = gaz, rows, bounds, coarse
+        self._geoms: dict[int, Any] = dict(enumerate(geoms)) if geoms is not None else {}
+
+    def geometry(self, i: int):
+        """The full geometry of the ``i``-th country."""
+        if i not in self._geoms:
+            self._geoms[i] = _country_geometry(self.gaz, self.rows[i])
+        return self._geoms[i]
+
+
+def _country_geometry(gaz: Any, row: int):
+    g = gaz.geometry(row, whole_layer=True)
+    if g is None or g.is_empty:
+        return None
+    return shapely.clip_by_rect(_clean_geometry(g), -180.0, -85.0, 180.0, 85.0)
+
+
+def _make_countries(gaz: Any) -> _Countries:
+    """The basemap's countries computed from the gazetteer's geometries (about 0.2 s)."""
+    rows, geoms = [], []
+    for r in np.flatnonzero(gaz.columns["layer"] == "country").tolist():
+        g = _country_geometry(gaz, r)
+        if g is not None and not g.is_empty:
+            rows.append(r)
+            geoms.append(g)
+    arr = np.array(geoms, dtype=object)
+    coarse = [shapely.to_geojson(c) if not c.is_empty else "" for c in coarse_geometries(arr, COARSE_TOLERANCE)]
+    return _Countries(gaz, rows, shapely.bounds(arr).reshape(-1, 4), coarse, geoms)
+
+
+def _read_countries(gaz: Any, path: Path, layers_hash: str) -> _Countries | None:
+    """The countries saved at ``path``, or None if it is missing, damaged or made from other layers."""
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("format") != BASEMAP_FORMAT or data.get("layers_hash") != layers_hash:
+            return None
+        rows, coarse = [int(r) for r in data["rows"]], [str(c) for c in data["coarse"]]
+        bounds = np.array(data["bounds"], dtype=float).reshape(-1, 4)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not (len(rows) == len(coarse) == len(bounds)) or any(r >= len(gaz.columns["layer"]) for r in rows):
+        return None
+    return _Countries(gaz, rows, bounds, coarse)
+
+
+def _write_countries(countries: _Countries, path: Path, layers_hash: str) -> None:
+    data = {"format": BASEMAP_FORMAT, "layers_hash": layers_hash, "tolerance": COARSE_TOLERANCE,
+            "rows": countries.rows, "bounds": countries.bounds.tolist(), "coarse": countries.coarse}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _load_or_make_countries(gaz: Any) -> _Countries:
+    key = getattr(gaz, "layers_hash", None)
+    folder = getattr(gaz, "folder", None)
+    if key is None or folder is None:  # user layers (or not a geo gazetteer): made in memory
+        return _make_countries(gaz)
+    path = Path(folder) / BASEMAP_FILE
+    countries = _read_countries(gaz, path, key)
+    if countries is None:
+        countries = _make_countries(gaz)
+        if os.access(folder, os.W_OK):  # an editable install makes it once, then reads it
+            with contextlib.suppress(OSError):
+                _write_countries(countries, path, key)
+    return countries
+
+
+def _coarse_countries(gaz: Any) -> _Countries:
+    """Every country of ``gaz`` for the basemap, made once per gazetteer: read from its folder's
+    prebuilt ``BASEMAP_FILE`` when that was made from the same layers, else made (and saved there,
+    when the folder is writable)."""
+    if hasattr(gaz, "derived"):
+        return gaz.derived(_load_or_make_countries)
+    return _make_countries(gaz)
+
+
+def save_basemap(gaz: Any) -> Path:
+    """Make the coarse basemap of ``gaz`` and write it into its folder, as scripts/build_shapes.py does.
+
+    >>> import geo, tempfile, pathlib
+    >>> from geo.gazetteer import Gazetteer
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     for f in geo.load_gazetteer().folder.iterdir():
+    ...         _ = (pathlib.Path(d) / f.name).symlink_to(f)
+    ...     (pathlib.Path(d) / BASEMAP_FILE).unlink(missing_ok=True)
+    ...     save_basemap(Gazetteer(d)).name
+    'index-basemap.json'
+    """
+    key = gaz.layers_hash
+    if key is None:
+        raise InputError("a gazetteer with user layers has no prebuilt basemap")
+    path = Path(gaz.folder) / BASEMAP_FILE
+    _write_countries(_make_countries(gaz), path, key)
+    return path
 
 
 def _basemap_geojson(gaz: Any, box: tuple[float, float, float, float], fine: float) -> str:
     """The country polygons as compact GeoJSON: coarse everywhere, detailed inside ``box``."""
 
-    coarse, bounds, geoms = _coarse_countries(gaz)
+    countries = _coarse_countries(gaz)
+    bounds = countries.bounds
     bx0, by0, bx1, by1 = box
     near = (bounds[:, 2] >= bx0) & (bounds[:, 0] <= bx1) & (bounds[:, 3] >= by0) & (bounds[:, 1] <= by1)
     out = []
-    for i, g in enumerate(geoms):
+    for i, coarse in enumerate(countries.coarse):
         if near[i] and fine < COARSE_TOLERANCE:
-            geom = _lod(g, box, fine)
+            geom = _lod(countries.geometry(i), box, fine)
             text = shapely.to_geojson(geom) if not geom.is_empty else ""
         else:
-            text = coarse[i]
+            text = coarse
         if text:
             out.append('{"type":"Feature","properties":{},"geometry":' + text + "}")
     return '{"type":"FeatureCollection","features":[' + ",".join(out) + "]}"
