@@ -20,13 +20,15 @@ both inputs, so counting in parts and then summing the parts gives what counting
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+import sys
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["PLACE_COLUMNS", "aggregate_places", "summarise_places"]
+__all__ = ["PLACE_COLUMNS", "aggregate_places", "aggregate_records", "summarise_places"]
 
 #: Columns of a corpus's per-place summary, in order (then ``geometry``, the place's point).
 PLACE_COLUMNS = ["place_id", "name", "kind", "country", "admin1", "geonameid", "mentions", "documents"]
@@ -68,9 +70,9 @@ def aggregate_places(rows: pd.DataFrame, key: str = "place_id") -> pd.DataFrame:
         if c in SUMMED:
             parts[c] = g.sum().astype("int64")
         elif c in JOINED:
-            parts[c] = g.agg(lambda s: [x for part in s for x in (part or [])])
+            parts[c] = g.agg(_joined)
         elif c in UNITED:
-            parts[c] = g.agg(lambda s: ",".join(sorted({f for v in s if isinstance(v, str) for f in v.split(",") if f})))
+            parts[c] = g.agg(_united)
         else:  # EARLIEST and the place's own columns
             parts[c] = g.first()
     import pandas as pd
@@ -82,6 +84,69 @@ def aggregate_places(rows: pd.DataFrame, key: str = "place_id") -> pd.DataFrame:
     for c in ("name", "kind", "country", "admin1"):
         if c in out:
             out[c] = _strings(out[c])
+    return out
+
+
+def _joined(values: Iterable[Any]) -> list:
+    """A ``JOINED`` column of one place: the lists concatenated in order."""
+    return [x for part in values for x in (part or [])]
+
+
+def _united(values: Iterable[Any]) -> str:
+    """A ``UNITED`` column of one place: the comma-separated sets united, sorted."""
+    return ",".join(sorted({f for v in values if isinstance(v, str) for f in v.split(",") if f}))
+
+
+def _missing(v: Any) -> bool:
+    """None or NaN (and pandas' NA and NaT, which only exist once pandas is imported)."""
+    if v is None:
+        return True
+    if isinstance(v, float):
+        return math.isnan(v)
+    pd = sys.modules.get("pandas")
+    return pd is not None and bool(pd.api.types.is_scalar(v) and pd.isna(v))
+
+
+def aggregate_records(rows: Iterable[Mapping[str, Any]], key: str = "place_id") -> list[dict[str, Any]]:
+    """``aggregate_places`` for plain rows (dicts), without pandas: the same rules, the same places
+    in the same order, each a dict (what one map of a few articles needs; ``tests/test_places.py``
+    checks that both agree).
+
+    >>> mentions = [{"doc_id": d, "place_id": "city:1", "name": "Baku", "forms": f}
+    ...             for d, f in [("a", "name"), ("a", "name"), ("b", "demonym")]]
+    >>> [(r["place_id"], r["name"], r["mentions"], r["documents"], r["forms"]) for r in aggregate_records(mentions)]
+    [('city:1', 'Baku', 3, 2, 'demonym,name')]
+    """
+    groups: dict[Any, list[Mapping[str, Any]]] = {}
+    columns: dict[str, None] = {}
+    for r in rows:
+        columns.update(dict.fromkeys(r))
+        k = r.get(key)
+        if not _missing(k):
+            groups.setdefault(k, []).append(r)
+    counted = "mentions" in columns
+    documents = "documents" not in columns and "doc_id" in columns  # each (document, place) pair once
+    kept = [c for c in columns if c != key and c not in DROPPED]
+    out = []
+    for k, group in groups.items():
+        rec: dict[str, Any] = {key: k}
+        for c in kept:
+            values = [r.get(c) for r in group]
+            if c in SUMMED:
+                rec[c] = int(sum(v for v in values if not _missing(v)))
+            elif c in JOINED:
+                rec[c] = _joined(values)
+            elif c in UNITED:
+                rec[c] = _united(values)
+            else:  # EARLIEST and the place's own columns
+                rec[c] = next((v for v in values if not _missing(v)), None)
+                if c in ("name", "kind", "country", "admin1") and not isinstance(rec[c], str):
+                    rec[c] = None
+        if not counted:
+            rec["mentions"] = len(group)
+        if documents:
+            rec["documents"] = len({None if _missing(r.get("doc_id")) else r.get("doc_id") for r in group})
+        out.append(rec)
     return out
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "format_mentions",
     "geoparse_text",
     "merge_places",
+    "place_records",
 ]
 
 #: Texts longer than this (in characters) are geoparsed in pieces cut at paragraph ends, so
@@ -209,6 +210,28 @@ def merge_places(items: Iterable[Any]) -> gpd.GeoDataFrame:
     df = aggregate_places(pd.concat(frames, ignore_index=True), key="id")
     columns = PLACES_COLUMNS + [c for c in df.columns if c not in PLACES_COLUMNS]
     return gpd.GeoDataFrame(df.reindex(columns=columns), geometry="geometry", crs=4326)
+
+
+def place_records(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """The rows of ``merge_places(items)`` as dicts, made without pandas (``Document`` or ``Article``
+    items): what a map of a few articles draws. Each has the columns of ``doc.places``, ``geometry``
+    the place's shape; ``geonameid`` is None where a place has none.
+
+    >>> recs = place_records([geoparse_text("Baku, then Baku."), geoparse_text("Baku and Goris.")])
+    >>> [(r["name"], r["mentions"], r["forms"]) for r in recs]
+    [('Baku', 3, 'name'), ('Goris', 1, 'name')]
+    """
+    from geo.places import aggregate_records
+    from geo.resolve import PLACES_COLUMNS
+
+    rows = [{"id": p.id, "name": p.name, "kind": p.kind, "country": p.country, "geonameid": p.geonameid,
+             "first": m.start, "forms": m.form, "texts": [m.text], "sentences": [(m.sentence, m.text)],
+             "lat": p.lat, "lon": p.lon, "place": p}
+            for item in items for m in item.mentions if (p := m.place) is not None]
+    records = aggregate_records(rows, key="id")
+    for r in records:
+        r["geometry"] = r["place"].geometry
+    return [{c: r[c] for c in PLACES_COLUMNS} for r in records]
 
 
 # -- output --------------------------------------------------------------------------------------

@@ -550,3 +550,55 @@ def test_gazetteer_places_map_directly():
         geo.map_places([])
     with pytest.raises(InputError, match="not str"):
         geo.map_places("Lachin")
+
+
+def _same_page(a: str, b: str) -> bool:
+    """Two pages that differ at most in folium's random element ids."""
+    def ids(page: str) -> str:
+        seen: dict[str, str] = {}
+        return re.sub(r"[0-9a-f]{32}", lambda mt: seen.setdefault(mt.group(), f"id{len(seen)}"), page)
+    return ids(a) == ids(b)
+
+
+def test_documents_draw_as_their_places_frame_does(doc):
+    """A Document, or several articles, are drawn from plain rows (no pandas): the same page as
+    from ``doc.places`` and ``merge_places``, the GeoDataFrames."""
+    from geo.texts import geoparse_text, merge_places
+
+    texts = sorted((EXAMPLE.parent / "corpus").glob("*.txt"))
+    articles = [geoparse_text(p.read_text(encoding="utf-8"), name=p.name) for p in texts]
+    cases = [(doc, doc.places, {}), (articles, merge_places(articles), {"title": "Six <b>{{ 6*7 }}</b>"}),
+             (articles[1:3], merge_places(articles[1:3]), {"tiles": "OpenStreetMap"})]
+    for data, frame, kw in cases:
+        a, b = maps.standalone_html(geo.map_places(data, **kw)), maps.standalone_html(geo.map_places(frame, **kw))
+        assert "geo-popup-name" in a and _same_page(a, b)
+    assert not _same_page(maps.standalone_html(geo.map_places(articles[1:3])),
+                          maps.standalone_html(geo.map_places(articles[1:2])))
+
+
+def test_the_prebuilt_basemap_is_the_one_made_from_the_layers(tmp_path):
+    from geo.gazetteer import Gazetteer
+    from geo.maps import detail
+
+    gaz = geo.load_gazetteer()
+    prebuilt = detail._read_countries(gaz, gaz.folder / detail.BASEMAP_FILE, gaz.layers_hash)
+    assert prebuilt is not None, "shapes/index-basemap.json is missing or stale: run scripts/build_shapes.py"
+    made = detail._make_countries(gaz)
+    assert prebuilt.rows == made.rows and prebuilt.coarse == made.coarse and len(made.rows) > 200
+    assert (prebuilt.bounds == made.bounds).all()
+    box, fine = detail._detail_box(((38.0, 44.0), (42.0, 50.0)))
+    assert detail._basemap_geojson(gaz, box, fine) == detail._basemap_geojson(Gazetteer(gaz.folder), box, fine)
+    # Stale (other layers), damaged or missing: not read; a writable folder gets it made and saved.
+    data = (gaz.folder / detail.BASEMAP_FILE).read_bytes()
+    assert detail._read_countries(gaz, gaz.folder / detail.BASEMAP_FILE, "0" * 32) is None
+    for name, bad in [("truncated", data[: len(data) // 2]), ("empty", b""), ("list", b"[]")]:
+        (tmp_path / name).write_bytes(bad)
+        assert detail._read_countries(gaz, tmp_path / name, gaz.layers_hash) is None, name
+    folder = tmp_path / "shapes"
+    folder.mkdir()
+    for f in gaz.folder.iterdir():
+        if f.name != detail.BASEMAP_FILE:
+            (folder / f.name).symlink_to(f)
+    other = Gazetteer(folder)
+    assert detail._basemap_geojson(other, box, fine) == detail._basemap_geojson(gaz, box, fine)
+    assert (folder / detail.BASEMAP_FILE).read_bytes() == data

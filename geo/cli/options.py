@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.abc
 import sys
 import threading
 import warnings
@@ -65,13 +66,41 @@ def read_overrides(path: Path | None, gazetteer: Any = None) -> dict[str, str]:
     return check_overrides(load_overrides(path), gazetteer)
 
 
-def import_in_background(module: str) -> threading.Thread:
+class _Without(importlib.abc.MetaPathFinder):
+    """Makes the modules ``names`` (and their submodules) unimportable, in one thread only."""
+
+    def __init__(self, names: Sequence[str], thread: int) -> None:
+        self.names, self.thread = tuple(names), thread
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if threading.get_ident() == self.thread and name.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"{name} is left out of this import", name=name)
+        return None
+
+
+def import_in_background(module: str, without: Sequence[str] = ()) -> threading.Thread:
     """Start importing ``module`` in a thread: building the name matcher releases the GIL, so a
-    second core imports meanwhile. Join the thread, then import as usual (errors show there)."""
+    second core imports meanwhile. Join the thread, then import as usual (errors show there).
+
+    ``without``: modules that ``module`` imports only if they are there (folium imports pandas
+    that way), left out of this import; other threads import them as usual.
+
+    >>> import sys
+    >>> import_in_background("colorsys", without=("pandas",)).join()
+    >>> "colorsys" in sys.modules
+    True
+    """
 
     def run() -> None:
-        with contextlib.suppress(Exception):
-            importlib.import_module(module)
+        finder = _Without(without, threading.get_ident())
+        if without:
+            sys.meta_path.insert(0, finder)
+        try:
+            with contextlib.suppress(Exception):
+                importlib.import_module(module)
+        finally:
+            if finder in sys.meta_path:
+                sys.meta_path.remove(finder)
 
     thread = threading.Thread(target=run, name=f"import {module}", daemon=True)
     thread.start()

@@ -14,11 +14,9 @@ from __future__ import annotations
 import html
 import math
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
-import geopandas as gpd
-import pandas as pd
 import shapely
 
 from geo.maps.detail import coarse_geometries
@@ -34,6 +32,9 @@ from geo.maps.elements import (
     PlacesMap,
 )
 from geo.places import summarise_places
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
 
 __all__ = ["aggregate_map"]
 
@@ -101,6 +102,8 @@ def aggregate_map(data: gpd.GeoDataFrame, *, top: int = 50, tiles: str | None = 
     >>> str(w[0].message)
     'no places to draw'
     """
+    import pandas as pd
+
     from geo.gazetteer import load_gazetteer
 
     places = data if {"mentions", "documents"} <= set(data.columns) else summarise_places(data)

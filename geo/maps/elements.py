@@ -9,7 +9,9 @@ macros; ``PlacesMap`` declares the only JS and CSS it needs (Leaflet, jQuery).
 from __future__ import annotations
 
 import html
+import importlib
 import os
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +23,31 @@ from folium.template import Template
 from geo.errors import InputError
 from geo.maps.style import ATTRIBUTION, ATTRIBUTION_TEXT, BORDER_COLOUR, LAND_COLOUR, SEA_COLOUR
 from geo.maps.view import Bounds
+
+
+class _PandasOnceLoaded:
+    """pandas for ``folium.utilities`` when folium was imported without it (``geo map`` leaves pandas
+    out: a map of articles needs none). folium asks whether a value is a DataFrame; no value is one
+    before pandas is imported, so it gets the same answers; anything else imports pandas then."""
+
+    class _NoValue:  # nothing is an instance of it
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        if "pandas" not in sys.modules and name in ("DataFrame", "Series", "Index"):
+            return self._NoValue
+        return getattr(importlib.import_module("pandas"), name)
+
+
+def _folium_pandas() -> None:
+    """Give folium pandas back if it was imported without it (if pandas is not installed at all,
+    folium's checks still say that nothing is a DataFrame)."""
+    utilities = sys.modules.get("folium.utilities")
+    if utilities is not None and getattr(utilities, "pd", False) is None:
+        utilities.pd = _PandasOnceLoaded()
+
+
+_folium_pandas()
 
 # ---------------------------------------------------------------------------------------------
 # Elements whose output is finished text: templates are constants, values stay values

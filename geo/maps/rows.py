@@ -5,22 +5,35 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 import warnings
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
 from geo.errors import InputError
 from geo.io.write import number
+from geo.places import _missing
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+#: Places as plain rows, one dict each with the columns of ``doc.places``: what the map of a
+#: document, a few documents or gazetteer places is drawn from, without pandas.
+Records = list[dict[str, Any]]
 
 MAX_ALIASES = 5  # alternate names shown in a popup
 
 
 # ---------------------------------------------------------------------------------------------
 # Input
+
+
+def _is_geodataframe(data: Any) -> bool:
+    gpd = sys.modules.get("geopandas")  # a GeoDataFrame exists only once geopandas is imported
+    return gpd is not None and isinstance(data, gpd.GeoDataFrame)
 
 
 def _is_corpus_table(data: Any) -> bool:
@@ -35,6 +48,8 @@ def _corpus_places(data: gpd.GeoDataFrame, gazetteer: Any) -> tuple[gpd.GeoDataF
     The table's point of each place stays its anchor; a place the gazetteer does not know
     (from a layer added elsewhere) is drawn at that point.
     """
+    import geopandas as gpd
+
     from geo.gazetteer import load_gazetteer
     from geo.places import summarise_places
 
@@ -70,32 +85,57 @@ def _is_place(v: Any) -> bool:
                                                                        "lat", "lon"))
 
 
-def _listed_places(places: list) -> gpd.GeoDataFrame:
-    """Gazetteer places (``gaz.lookup(...)``) as a frame shaped like ``doc.places``, without mentions."""
-    return gpd.GeoDataFrame({
-        "id": [p.id for p in places], "name": [p.name for p in places], "kind": [p.kind for p in places],
-        "country": [p.country for p in places], "lat": [p.lat for p in places], "lon": [p.lon for p in places],
-        "place": list(places)}, geometry=[p.geometry for p in places], crs=4326)
+def _is_document(v: Any) -> bool:
+    """A geo ``Document`` or ``Article`` (``places`` is a property of its class)."""
+    return hasattr(type(v), "places") and hasattr(v, "mentions") and not hasattr(v, "columns")
 
 
-def _places_frame(data: Any, gazetteer: Any = None) -> tuple[gpd.GeoDataFrame, Any]:
-    """A fresh GeoDataFrame in EPSG:4326 and the gazetteer the places came from (or None)."""
+def _listed_places(places: list) -> Records:
+    """Gazetteer places (``gaz.lookup(...)``) as rows shaped like ``doc.places``, without mentions."""
+    return [{"id": p.id, "name": p.name, "kind": p.kind, "country": p.country, "lat": p.lat, "lon": p.lon,
+             "place": p, "geometry": p.geometry} for p in places]
+
+
+def _documents_gazetteer(docs: list) -> Any:
+    """The gazetteer the documents were geoparsed with, when they share one."""
+    found = {id(g): g for d in docs
+             for g in ([getattr(d, "gazetteer", None)] if hasattr(d, "gazetteer")
+                       else [getattr(x, "gazetteer", None) for x in getattr(d, "documents", ())])}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _places_frame(data: Any, gazetteer: Any = None) -> tuple[gpd.GeoDataFrame | Records, Any]:
+    """The places to draw and the gazetteer they came from (or None): a fresh GeoDataFrame in
+    EPSG:4326, or rows (``Records``) for a document, documents or gazetteer places."""
     gaz = None
-    if isinstance(data, gpd.GeoDataFrame) and _is_corpus_table(data):
+    records: Records | None = None
+    if _is_geodataframe(data) and _is_corpus_table(data):
         gdf, gaz = _corpus_places(data, gazetteer)
     elif _is_place(data) or (isinstance(data, (list, tuple)) and all(_is_place(p) for p in data)):
-        gdf = _listed_places([data] if _is_place(data) else list(data))
-        gaz = getattr(gdf["place"].iloc[0], "_gaz", None) if len(gdf) else None
-    elif isinstance(data, gpd.GeoDataFrame):
+        listed = [data] if _is_place(data) else list(data)
+        records = _listed_places(listed)
+        gaz = getattr(listed[0], "_gaz", None) if listed else None
+    elif _is_geodataframe(data):
         gdf = data
-    elif hasattr(type(data), "places") and hasattr(data, "mentions"):  # a geo Document (places is a property)
-        gdf = data.places
-        gaz = getattr(data, "gazetteer", None)
+    elif _is_document(data) or (isinstance(data, (list, tuple)) and all(_is_document(d) for d in data)):
+        from geo.texts import place_records
+
+        docs = [data] if _is_document(data) else list(data)
+        records = place_records(docs)
+        gaz = _documents_gazetteer(docs)
     elif data is None:
         raise InputError("map_places needs a geo Document or a GeoDataFrame of places, not None")
     else:
-        raise InputError(f"map_places takes a geo Document, a corpus table, gazetteer places or a GeoDataFrame, "
-                         f"not {type(data).__name__}")
+        raise InputError(f"map_places takes a geo Document (or a list of them), a corpus table, gazetteer places "
+                         f"or a GeoDataFrame, not {type(data).__name__}")
+    if gaz is None and hasattr(gazetteer, "table"):
+        gaz = gazetteer
+    if records is not None:
+        kept = [r for r in records if r["geometry"] is not None and not r["geometry"].is_empty]
+        if len(kept) < len(records):
+            warnings.warn(f"map_places: {len(records) - len(kept)} places have no geometry and are not drawn",
+                          UserWarning, stacklevel=3)
+        return kept, gaz
     try:
         gdf.geometry  # noqa: B018 - raises if there is no active geometry column
     except AttributeError as e:
@@ -109,14 +149,12 @@ def _places_frame(data: Any, gazetteer: Any = None) -> tuple[gpd.GeoDataFrame, A
         warnings.warn(f"map_places: {int((~keep).sum())} places have no geometry and are not drawn",
                       UserWarning, stacklevel=3)
         gdf = gdf[keep]
-    return gdf.reset_index(drop=True), gaz if gaz is not None else (gazetteer if hasattr(gazetteer, "table") else None)
+    return gdf.reset_index(drop=True), gaz
 
 
 def _text(v: Any, default: str = "") -> str:
     """``v`` as a string; ``default`` for None, NaN and pandas' NA."""
-    import pandas as pd
-
-    if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
+    if _missing(v):
         return default
     return str(v)
 
@@ -142,19 +180,29 @@ class _Place:
             setattr(self, k, v)
 
 
-def _rows(gdf: gpd.GeoDataFrame, gaz: Any, *, names: bool = True) -> tuple[list[_Place], bool]:
-    """The places as ``_Place`` rows, and whether the frame carries mention counts."""
-    n = len(gdf)
-    cols = set(gdf.columns)
+def _rows(table: gpd.GeoDataFrame | Records, gaz: Any, *, names: bool = True) -> tuple[list[_Place], bool]:
+    """The places as ``_Place`` rows, and whether the table carries mention counts."""
+    n = len(table)
+    column: Callable[[str], list]
+    if isinstance(table, list):
+        cols = {c for r in table for c in r}
+
+        def column(c: str) -> list:
+            return [r.get(c) for r in table] if c in cols else [None] * n
+
+        raw_geoms = column("geometry")
+    else:
+        cols = set(table.columns)
+
+        def column(c: str) -> list:
+            return table[c].tolist() if c in cols else [None] * n
+
+        raw_geoms = list(table.geometry.values)
     has_counts = "mentions" in cols
-
-    def column(c: str) -> list:
-        return gdf[c].tolist() if c in cols else [None] * n
-
     values = {c: column(c) for c in ("id", "name", "kind", "country", "mentions", "first", "lat", "lon",
                                       "sentences", "texts")}
-    geoms = [_clean_geometry(g) for g in gdf.geometry.values]
-    alias_map = _alternate_names(gaz, gdf, column("place")) if names else {}
+    geoms = [_clean_geometry(g) for g in raw_geoms]
+    alias_map = _alternate_names(gaz, column("aliases") if "aliases" in cols else None, column("place")) if names else {}
     rows = []
     for i in range(n):
         rec = {c: v[i] for c, v in values.items()}
@@ -202,15 +250,15 @@ def _sentences_of(raw: Any, texts: Any, name: str) -> list[tuple[str, list[str]]
     return list(out.items())
 
 
-def _alternate_names(gaz: Any, gdf, places_col: list) -> dict[int, list[str]]:
+def _alternate_names(gaz: Any, aliases_col: list | None, places_col: list) -> dict[int, list[str]]:
     """Other names of each row: an ``aliases`` column, else the gazetteer's names table.
 
     Reads ``gazetteer.names`` for all rows at once: ``Place.aliases`` indexes every name in
     the gazetteer on first use, which takes about a second.
     """
     out: dict[int, list[str]] = {}
-    if "aliases" in gdf.columns:
-        for i, v in enumerate(gdf["aliases"].tolist()):
+    if aliases_col is not None:
+        for i, v in enumerate(aliases_col):
             if isinstance(v, str):
                 v = v.split("|")
             if isinstance(v, (list, tuple, np.ndarray)):
