@@ -3,7 +3,8 @@
 Reading files and writing results is ``geo.io``'s (one way in, one way out); this module
 holds what the commands do with the texts in between. ``geoparse_text`` geoparses a text of
 any length in bounded memory (long texts in pieces of about ``CHUNK_CHARS`` characters, cut
-at paragraph ends); ``merge_places`` builds one places GeoDataFrame from several documents;
+at paragraph ends); ``merge_places`` builds one places GeoDataFrame from several documents
+(``place_records``, the same rows as dicts, without pandas);
 ``format_mentions`` writes the mentions as an aligned table, JSON, GeoJSON or CSV.
 
 >>> article = geoparse_text("Talks in Baku and Yerevan.", name="a.txt")

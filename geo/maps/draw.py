@@ -157,7 +157,9 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
                gazetteer: Any = None, **style: Any) -> folium.Map:
     """Draw the places of a geoparsed story, or of a corpus, on a Folium map.
 
-    ``document_or_gdf`` is a ``geo.Document``; a corpus table: the mentions of
+    ``document_or_gdf`` is a ``geo.Document``, or a list of them (several articles on one map,
+    their places merged as ``geo.texts.merge_places`` merges them, mention counts summed; drawn
+    from plain rows, without pandas); a corpus table: the mentions of
     ``geo.geoparse_corpus`` or the places of ``summarise_places`` (or the GeoParquet files
     that ``geo corpus`` writes, read with ``geopandas.read_parquet``), drawn with each
     place's real shape from ``gazetteer`` (default: the bundled one) and circles sized by
@@ -185,6 +187,10 @@ def map_places(document_or_gdf: Any, *, tiles: Any = None, title: str | None = N
     >>> m = map_places(geo.geoparse("Protests in Baku and Yerevan."), title="Caucasus")
     >>> list(m.kind_layers)
     ['city']
+    >>> two = map_places([geo.geoparse("Talks in Baku."), geo.geoparse("Baku and Yerevan.")])
+    >>> [(f["properties"]["tip"], "Mentioned 2 times" in f["properties"]["popup"])
+    ...  for f in two.kind_layers["city"].data["features"]]
+    [('Baku', True), ('Yerevan', False)]
     >>> with warnings.catch_warnings(record=True) as w:
     ...     warnings.simplefilter("always")
     ...     empty = map_places(geo.geoparse(""))
