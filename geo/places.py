@@ -1,6 +1,10 @@
-"""Places from mentions: one function, ``aggregate_places``, counts mentions per place.
+"""Places from mentions: one set of rules counts mentions per place, in two forms:
+``aggregate_places`` over a pandas table and ``aggregate_records`` over plain rows (for a map
+of a few articles, which needs no pandas). Both read the rules from ``SUMMED``, ``JOINED``,
+``UNITED`` and ``DROPPED`` and share their combining functions; ``tests/test_places.py``
+checks that they agree.
 
-Every per-place table of ``geo`` comes from it:
+Every per-place table of ``geo`` comes from them:
 
 - ``Document.places`` (one document's mentions);
 - ``geo.merge_places`` (several documents' places);
@@ -73,7 +77,7 @@ def aggregate_places(rows: pd.DataFrame, key: str = "place_id") -> pd.DataFrame:
             parts[c] = g.agg(_joined)
         elif c in UNITED:
             parts[c] = g.agg(_united)
-        else:  # EARLIEST and the place's own columns
+        else:  # the place's own columns, and the ``first`` offset
             parts[c] = g.first()
     import pandas as pd
 
@@ -138,7 +142,7 @@ def aggregate_records(rows: Iterable[Mapping[str, Any]], key: str = "place_id") 
                 rec[c] = _joined(values)
             elif c in UNITED:
                 rec[c] = _united(values)
-            else:  # EARLIEST and the place's own columns
+            else:  # the place's own columns, and the ``first`` offset
                 rec[c] = next((v for v in values if not _missing(v)), None)
                 if c in ("name", "kind", "country", "admin1") and not isinstance(rec[c], str):
                     rec[c] = None
