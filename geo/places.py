@@ -9,7 +9,8 @@ Every per-place table of ``geo`` comes from them:
 - ``Document.places`` (one document's mentions);
 - ``geo.merge_places`` (several documents' places);
 - ``summarise_places`` and ``geo corpus`` (a corpus's mention table, one partition at a time,
-  then the partitions' partial counts).
+  then the partitions' partial counts);
+- ``geo map`` (``aggregate_records`` over the articles' mentions).
 
 The input is a table with one row per mention, or per place of a part already counted; the
 output has one row per place, in the order places first appear. The rules are the same for
