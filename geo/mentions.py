@@ -18,6 +18,7 @@ where a rule needs it.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import os
@@ -185,6 +186,7 @@ class Matcher:
         self.rows = rows
         self.types = types
         self.surfaces: tuple[dict[str, Surface], dict[str, Surface]] = ({}, {})  # without, with demonyms
+        self.known: dict[str, bool] = {}  # word: whether it is a name (_is_known)
 
     @staticmethod
     def build(gaz: Gazetteer) -> Matcher:
@@ -251,16 +253,37 @@ class Matcher:
     def find(self, folded: str) -> list[tuple[int, int, int]]:
         """``(group, start, end)`` of the leftmost-longest matches of a folded text, in order and
         not overlapping."""
+        return [(g, a, b) for a, b, g in self.matches(folded)]
+
+    def matches(self, folded: str) -> list[tuple[int, int, int]]:
+        """``find`` in the order the automaton gives them, ``(start, end, group)``: for the hot path."""
         if self.automaton is None:
             return []
         data = folded.encode("utf-8")
-        found = self.automaton.find(data)
-        if len(data) == len(folded):  # ASCII, the usual case: byte offsets are character offsets
-            return [(g, a, b) for a, b, g in found]
-        # Matches start and end on characters (the names are UTF-8 too): count the characters
-        # before each byte offset, that is the bytes that are not continuation bytes.
-        chars = np.r_[0, np.cumsum((np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80)].tolist()
-        return [(g, chars[a], chars[b]) for a, b, g in found]
+        found: list[tuple[int, int, int]] = self.automaton.find(data)
+        if len(data) == len(folded) or not found:  # ASCII, the usual case: byte offsets are character offsets
+            return found
+        # Matches start and end on characters (the names are UTF-8 too): a byte offset less the
+        # continuation bytes before it is a character offset.
+        extra = len(data) - len(folded)
+        if extra > MAX_SCANNED_EXTRA:  # mostly non-ASCII text: count every byte, in numpy
+            chars = np.r_[0, np.cumsum((np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80)].tolist()
+            return [(chars[a], chars[b], g) for a, b, g in found]
+        # A few non-ASCII characters (quotes, dashes) in English: where each begins, in bytes,
+        # and the continuation bytes up to its end.
+        at: list[int] = []
+        more: list[int] = []
+        n = 0
+        for ch in _NON_ASCII.finditer(folded):
+            c = ord(ch.group())
+            at.append(ch.start() + n)
+            n += 1 if c < 0x800 else 2 if c < 0x10000 else 3
+            more.append(n)
+        out: list[tuple[int, int, int]] = []
+        for a, b, g in found:
+            k, m = bisect.bisect_left(at, a), bisect.bisect_left(at, b)
+            out.append((a - more[k - 1] if k else a, b - more[m - 1] if m else b, g))
+        return out
 
     def candidates(self, group: int) -> tuple[tuple[int, int], ...]:
         a, b = self.starts[group], self.starts[group + 1]
@@ -285,6 +308,10 @@ class Matcher:
         return bool(found) and found[0][1] == 0 and found[0][2] == len(surface)
 
 
+#: Continuation bytes above which ``Matcher.matches`` maps byte offsets in numpy rather than one
+#: non-ASCII character at a time.
+MAX_SCANNED_EXTRA = 256
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 #: Distinct matched texts whose facts are kept; more and the cache starts again.
 MAX_SURFACES = 200_000
 #: The prebuilt matcher of a gazetteer folder, written by ``save_matcher`` (scripts/build_shapes.py).
@@ -470,7 +497,7 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
     spans: list[Span] = []
     persons: set[str] = set()
     lines: dict[int, bool] = {}
-    for group, start, end in m.find(t):
+    for start, end, group in m.matches(t):
         if (start and t[start - 1].isalnum()) or (end < n and t[end].isalnum()):
             continue  # inside a longer word
         stext = text[start:end]
@@ -603,7 +630,13 @@ def _largest(gaz: Gazetteer, candidates: tuple[tuple[int, int], ...]) -> int:
 
 
 def _is_known(gaz: Gazetteer, word: str) -> bool:
-    return word.translate(FOLD_TABLE) in matcher(gaz)
+    m = matcher(gaz)
+    known = m.known.get(word)
+    if known is None:
+        if len(m.known) >= MAX_SURFACES:
+            m.known.clear()
+        known = m.known[word] = word.translate(FOLD_TABLE) in m
+    return known
 
 
 def _mentioned_elsewhere(text: str, name: str, start: int) -> bool:

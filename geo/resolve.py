@@ -984,6 +984,8 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
         step = len(anchors) / MAX_ANCHORS
         anchors = [anchors[int(k * step)] for k in range(MAX_ANCHORS)]
     ambiguous = [i for i, b in enumerate(base) if len(b) > 1]
+    if not ambiguous:  # no span to decide: nothing is near anything
+        return {}
     # One distance per name and candidate, shared by every span of that name.
     km_of: dict[str, dict[int, float]] = {}
     if not towns and sum(len(base[i]) for i in ambiguous) * len(anchors) > 5000:  # long texts: numpy
