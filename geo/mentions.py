@@ -269,21 +269,15 @@ class Matcher:
         if extra > MAX_SCANNED_EXTRA:  # mostly non-ASCII text: count every byte, in numpy
             chars = np.r_[0, np.cumsum((np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80)].tolist()
             return [(chars[a], chars[b], g) for a, b, g in found]
-        # A few non-ASCII characters (quotes, dashes) in English: where each begins, in bytes,
-        # and the continuation bytes up to its end.
-        at: list[int] = []
-        more: list[int] = []
-        n = 0
-        for ch in _NON_ASCII.finditer(folded):
-            c = ord(ch.group())
-            at.append(ch.start() + n)
-            n += 1 if c < 0x800 else 2 if c < 0x10000 else 3
-            more.append(n)
-        out: list[tuple[int, int, int]] = []
-        for a, b, g in found:
-            k, m = bisect.bisect_left(at, a), bisect.bisect_left(at, b)
-            out.append((a - more[k - 1] if k else a, b - more[m - 1] if m else b, g))
-        return out
+        # A few non-ASCII characters (quotes, dashes) in English: the continuation bytes, found
+        # one by one in a copy of the text where they alone are b"c".
+        marks = data.translate(_CONTINUATION_AS_C)
+        cont: list[int] = []
+        p = marks.find(b"c")
+        while p >= 0:
+            cont.append(p)
+            p = marks.find(b"c", p + 1)
+        return [(a - bisect.bisect_left(cont, a), b - bisect.bisect_left(cont, b), g) for a, b, g in found]
 
     def candidates(self, group: int) -> tuple[tuple[int, int], ...]:
         a, b = self.starts[group], self.starts[group + 1]
@@ -309,9 +303,9 @@ class Matcher:
 
 
 #: Continuation bytes above which ``Matcher.matches`` maps byte offsets in numpy rather than one
-#: non-ASCII character at a time.
+#: continuation byte at a time.
 MAX_SCANNED_EXTRA = 256
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_CONTINUATION_AS_C = bytes(0x63 if 0x80 <= i < 0xC0 else 0x20 for i in range(256))
 #: Distinct matched texts whose facts are kept; more and the cache starts again.
 MAX_SURFACES = 200_000
 #: The prebuilt matcher of a gazetteer folder, written by ``save_matcher`` (scripts/build_shapes.py).

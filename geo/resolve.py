@@ -76,20 +76,26 @@ class Mention:
 
     def __init__(self, start: int, end: int, text: str, form: str, place: Place | None, sentence: str,
                  score: float, qualifier: Place | None = None, index: int = -1) -> None:
-        set_ = object.__setattr__  # as a frozen dataclass's own __init__ does
-        set_(self, "start", start)
-        set_(self, "end", end)
-        set_(self, "text", text)
-        set_(self, "form", form)
-        set_(self, "place", place)
-        set_(self, "sentence", sentence)
-        set_(self, "score", score)
-        set_(self, "qualifier", qualifier)
-        set_(self, "index", index)
+        # The slots' own setters, as a frozen dataclass's __init__ does with object.__setattr__
+        # but without looking each name up.
+        set_ = _MENTION_SETTERS
+        set_[0](self, start)
+        set_[1](self, end)
+        set_[2](self, text)
+        set_[3](self, form)
+        set_[4](self, place)
+        set_[5](self, sentence)
+        set_[6](self, score)
+        set_[7](self, qualifier)
+        set_[8](self, index)
 
     def __repr__(self) -> str:
         where = self.place.name if self.place else None
         return f"Mention({self.text!r} [{self.start}:{self.end}] {self.form} -> {where!r})"
+
+
+_MENTION_SETTERS: tuple[Any, ...] = tuple(Mention.__dict__[f].__set__ for f in (
+    "start", "end", "text", "form", "place", "sentence", "score", "qualifier", "index"))
 
 
 @mypyc_attr(native_class=False)  # a plain Python class where compiled, so that it pickles as it does in Python
@@ -234,22 +240,9 @@ def _best(scores: dict[int, float]) -> int:
 
 def _sentences(text: str) -> list[int]:
     """Where the sentences of ``text`` start: 0 and the end of every _SENTENCE_END match."""
-    # The regular expression is tried only where a one-byte view of the text (one byte per
-    # character) has . ! ? or a line break; other characters there read as "?" and fail it.
-    marks = text.encode("latin-1", "replace").translate(_SENTENCE_MARKS)
-    starts = [0]
-    p = marks.find(b".")
-    while p >= 0:
-        m = _SENTENCE_END.match(text, p)
-        if m:
-            starts.append(m.end())
-            p = marks.find(b".", m.end())
-        else:
-            p = marks.find(b".", p + 1)
-    return starts
-
-
-_SENTENCE_MARKS = bytes(0x2E if chr(i) in ".!?\n" else 0x20 for i in range(256))
+    # The pattern's first character is a plain set: the regex engine skips to the next . ! ? or
+    # line break by itself.
+    return [0, *[m.end() for m in _SENTENCE_END.finditer(text)]]
 
 
 def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) -> str:
@@ -667,7 +660,11 @@ def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], b
     top_kinds: list[str] = []
     for i in range(len(spans)):
         top, margin = tops[i], margins[i]
-        top_kind, cc, ak = kinds[top], countries[top], _region_key(admin1s[top])
+        p = pri[i]
+        if top == p.top:  # the first guess, whose facts the name's priors hold
+            top_kind, cc, ak = p.top_kind, p.top_country, p.top_region
+        else:
+            top_kind, cc, ak = kinds[top], countries[top], _region_key(admin1s[top])
         top_kinds.append(top_kind if margin >= confident else "")
         w = 1.0 if margin >= confident else weak
         if margin >= confident and top_kind in ANCHOR_KINDS:
@@ -675,10 +672,14 @@ def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], b
         key = key_of[i]
         if cc:
             total_c[cc] = total_c.get(cc, 0.0) + w
-            own_c = group_c.setdefault(key, {})
+            own_c = group_c.get(key)
+            if own_c is None:
+                own_c = group_c[key] = {}
             own_c[cc] = own_c.get(cc, 0.0) + w
         total_a[ak] = total_a.get(ak, 0.0) + w
-        own_a = group_a.setdefault(key, {})
+        own_a = group_a.get(key)
+        if own_a is None:
+            own_a = group_a[key] = {}
         own_a[ak] = own_a.get(ak, 0.0) + w
     # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
     if again is not None:
@@ -1003,6 +1004,8 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
         ay = [pri[anchors[k][0]].ys[a_rows[k]] for k in order]
         az = [pri[anchors[k][0]].zs[a_rows[k]] for k in order]
         band = chord_for_km(max_km) + 1e-9
+        # A squared chord beyond the band's is farther than max_km: left out below, so its km is not needed.
+        band2 = band * band
         for i in ambiguous:
             key = key_of[i]
             kms = km_of.setdefault(key, {})
@@ -1015,14 +1018,14 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
                     kms[r] = math.inf
                     continue
                 px, py, pz = p.xs[j], p.ys[j], p.zs[j]
-                best = 5.0  # squared chords of unit vectors are at most 4
+                best = band2
                 for k in range(bisect.bisect_left(az, pz - band), bisect.bisect_right(az, pz + band)):
                     if a_keys[k] != key:
                         dx, dy, dz = px - ax[k], py - ay[k], pz - az[k]
                         d2 = dx * dx + dy * dy + dz * dz
                         if d2 < best:
                             best = d2
-                kms[r] = chord_km(best) if best < 5.0 else math.inf
+                kms[r] = chord_km(best) if best < band2 else math.inf
     out: dict[int, dict[int, float]] = {}
     for i in ambiguous:
         kms = km_of[key_of[i]]
