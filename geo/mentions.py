@@ -397,14 +397,27 @@ _CAPITALS_AS_A = bytes(0x41 if 0x41 <= i <= 0x5A else 0x20 for i in range(256))
 
 
 _PREV_REVERSED = re.compile(r"[ \t]*((?:[^\W_]|['.\-])*)")
+# What _PREV_REVERSED reads as part of the word, or skips before it, besides letters and digits.
+_PREV_WORD_CHARS = "'.-\t"
 
 
 def _prev_word(text: str, start: int) -> str:
     """The word before ``start`` (spaces and tabs between), without a final full stop."""
-    if start >= 2 and text[start - 1] == " ":  # the usual case first: one space after a plain word
-        j = text.rfind(" ", max(0, start - 60), start - 1)
-        if j >= 0 and text[j + 1:start - 1].isalpha():
-            return text[j + 1:start - 1]
+    if start >= 2:
+        c = text[start - 1]
+        if c == " ":  # the usual case first: one space after a plain word
+            j = text.rfind(" ", max(0, start - 60), start - 1)
+            if j >= 0:
+                word = text[j + 1:start - 1]
+                if word.isalpha():
+                    return word
+                last = word[-1:]
+                if last and not (last.isalnum() or last in _PREV_WORD_CHARS):
+                    return ""  # "said, Baku": no word right before it
+        elif not (c.isalnum() or c in _PREV_WORD_CHARS):
+            return ""  # "(Baku", a line break
+    elif start == 0:
+        return ""
     m = _PREV_REVERSED.match(text[max(0, start - 60):start][::-1])
     return m.group(1)[::-1].rstrip(".") if m else ""
 

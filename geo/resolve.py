@@ -997,12 +997,28 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
         # Each name's candidates carry their unit vectors (see _Priors): no lookups in the big tables.
         # Anchors sorted by z (the sine of latitude): an anchor within max_km differs in z by at
         # most the chord of max_km, so each candidate scans only that band of them.
-        a_rows = [pri[i].row_ids.index(r) for i, r in anchors]
-        order = sorted(range(len(anchors)), key=lambda k: pri[anchors[k][0]].zs[a_rows[k]])
-        a_keys = [key_of[anchors[k][0]] for k in order]
-        ax = [pri[anchors[k][0]].xs[a_rows[k]] for k in order]
-        ay = [pri[anchors[k][0]].ys[a_rows[k]] for k in order]
-        az = [pri[anchors[k][0]].zs[a_rows[k]] for k in order]
+        # A place that is an anchor twice for one name ("Springfield" read twice) counts once.
+        seen: set[tuple[str, int]] = set()
+        keys0: list[str] = []
+        xs0: list[float] = []
+        ys0: list[float] = []
+        zs0: list[float] = []
+        for i, r in anchors:
+            key = key_of[i]
+            if (key, r) in seen:
+                continue
+            seen.add((key, r))
+            pa = pri[i]
+            j = pa.row_ids.index(r)
+            keys0.append(key)
+            xs0.append(pa.xs[j])
+            ys0.append(pa.ys[j])
+            zs0.append(pa.zs[j])
+        order = sorted(range(len(zs0)), key=zs0.__getitem__)
+        a_keys = [keys0[k] for k in order]
+        ax = [xs0[k] for k in order]
+        ay = [ys0[k] for k in order]
+        az = [zs0[k] for k in order]
         band = chord_for_km(max_km) + 1e-9
         # A squared chord beyond the band's is farther than max_km: left out below, so its km is not needed.
         band2 = band * band
