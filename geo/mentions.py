@@ -109,7 +109,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
 SENTENCE_END_CHARS = frozenset('.!?:;"“”»)]')
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Span:
     """A recognised place name in a text, before resolution: a plain record, cheap to make."""
 
@@ -119,6 +119,16 @@ class Span:
     candidates: tuple[tuple[int, int], ...]  # (gazetteer row, name type)
     form: str = "name"
     surface: Surface | None = field(default=None, compare=False, repr=False)
+
+    # Written out rather than made by dataclass, so that mypyc compiles it.
+    def __init__(self, start: int, end: int, text: str, candidates: tuple[tuple[int, int], ...], form: str = "name",
+                 surface: Surface | None = None) -> None:
+        self.start = start
+        self.end = end
+        self.text = text
+        self.candidates = candidates
+        self.form = form
+        self.surface = surface
 
 
 class Surface:

@@ -756,7 +756,8 @@ class _Context:
     candidate's evidence into words later."""
 
     __slots__ = ("gaz", "spans", "pri", "base", "quals", "key_of", "total_c", "total_a", "group_c", "group_a",
-                 "all_c", "near", "forced", "lists", "list_members", "list_readings", "heads", "near_possible")
+                 "all_c", "near", "forced", "lists", "list_members", "list_readings", "heads", "near_possible",
+                 "shared")
 
     def __init__(self, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
                  quals: dict[int, int], key_of: list[str], total_c: dict[str, float], total_a: dict[str, float],
@@ -770,6 +771,7 @@ class _Context:
         self.list_members: dict[int, list[int]] = {}
         self.list_readings: dict[int, frozenset[tuple[str, str]]] = {}
         self.near_possible: dict[int, dict[int, float]] = {}
+        self.shared: dict[_Priors, tuple[dict[int, float], set[int]]] = {}  # see _scores
         # For the second name of a pair ("Syracuse, New York"): the countries and first-level
         # regions the first name's candidates lie in.
         self.heads: dict[int, tuple[set[str], set[str]]] = {}
@@ -784,8 +786,17 @@ _NONE: dict[str, float] = {}  # read only
 def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[dict[int, float], set[int]]:
     """Each candidate row's score for span ``i``, and whether its qualifier agreed with one.
 
-    With ``evidence``, also appends each candidate's pieces of evidence to it.
+    With ``evidence``, also appends each candidate's pieces of evidence to it. Spans of one
+    name, with its priors as they are and no qualifier, pair or list of their own, score alike:
+    they share one result (read only).
     """
+    pr = c.pri[i]
+    shared = (evidence is None and c.base[i] is pr.base and i not in c.quals and i not in c.lists
+              and i not in c.heads)
+    if shared:
+        done = c.shared.get(pr)
+        if done is not None:
+            return done
     t = c.gaz.columns
     kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
     total_c, total_a = c.total_c, c.total_a
@@ -795,7 +806,6 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     qrow = -1 if q_span is None else _qualifier_row(c, q_span)
     qkind = kinds[qrow] if qrow >= 0 else ""
     b = c.base[i]
-    pr = c.pri[i]
     priors = list(b.values())
     near = c.near.get(i, _NONE_ROWS)
     in_list = c.lists.get(i)
@@ -870,6 +880,8 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
         sc[row] = score
         if evidence is not None and f is not None:
             evidence.append((row, priors[j], f))
+    if shared:
+        c.shared[pr] = (sc, qualified)
     return sc, qualified
 
 
