@@ -282,6 +282,8 @@ def _qualifiers(text: str, spans: list[Span], pri: list[_Priors]) -> dict[int, i
 def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
     """``{kind: bonus}`` when a word beside the span names its kind ("the town of", "Lachin
     district"); None when none does."""
+    if not (pri.city or pri.admin):
+        return None  # no candidate of a kind a word could name
     city = admin = False
     before = text[max(0, span.start - 30):span.start]
     # Cheap tests before the regular expressions: "... of " before, or a word after.
@@ -582,8 +584,13 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
         row = choice[i]
         final = scores[i]
         if final is not None and len(final) > 1:
-            ranked = sorted(final.values(), reverse=True)
-            margin = ranked[0] - ranked[1]
+            first = second = -math.inf  # the two best scores
+            for v in final.values():
+                if v > first:
+                    first, second = v, first
+                elif v > second:
+                    second = v
+            margin = first - second
         else:
             margin = 5.0
         conf = 1.0 / (1.0 + math.exp(-margin)) if i not in forced else 1.0
