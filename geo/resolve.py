@@ -605,11 +605,24 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
                 text_, end = text[start:qs.end], qs.end
                 merged.add(q)
         sentence = _sentence_at(text, starts, start, sentence_cache)
-        m = Mention(start, end, text_, s.form, _place(gaz, places, row), sentence, round(conf, 4), qual,
+        m = Mention(start, end, text_, s.form, _place(gaz, places, row), sentence, _round4(conf), qual,
                     len(mentions))
         mentions.append(m)
         span_of.append(i)
     return mentions, ((context, sense_bonus, cues, choice, forced, span_of, group_of) if keep else None)
+
+
+def _round4(x: float) -> float:
+    """``round(x, 4)`` for a confidence, without the decimal conversion ``round`` makes.
+
+    Away from a tie (which ``round`` settles on the exact decimal value), the nearest integer
+    to ``x * 10000`` is the one ``round`` finds, and dividing it by 10000 gives the float
+    nearest to that decimal, as ``round`` does."""
+    y = x * 10000.0
+    k = math.floor(y + 0.5)
+    if 0.0 <= x <= 1.0 and abs(y - k) < 0.4999:
+        return k / 10000.0
+    return round(x, 4)
 
 
 def _places(gaz: Gazetteer) -> dict[int, Place]:
