@@ -314,7 +314,7 @@ class _Priors:
     __slots__ = ("base", "types", "row_ids", "countries", "admin1s", "region_keys", "row_kinds", "xs",
                  "ys", "zs", "kinds", "no_cues", "top", "margin", "top_kind", "top_country", "top_region", "key",
                  "city", "admin", "head", "qualifier", "first_kind", "region_primary", "gen", "dwarf", "towns",
-                 "capitals")
+                 "capitals", "all_js", "town_js")
 
     def __init__(self, gaz: Gazetteer, span: Span) -> None:
         self.gen = _GEN[0]
@@ -350,6 +350,9 @@ class _Priors:
         self.row_kinds: list[str] = [kinds[r] for r in b]
         capital = t["capital"]
         self.capitals: list[bool] = [bool(capital[r]) and kinds[r] == "city" for r in b]
+        # Positions of every candidate and of the town and county candidates, for _nearness.
+        self.all_js: list[int] = list(range(len(b)))
+        self.town_js: list[int] = [j for j, k in enumerate(self.row_kinds) if k == "city" or k == "admin2"]
         x, y, z = _unit_vectors(gaz)
         self.xs: list[float] = [x[r] for r in b]
         self.ys: list[float] = [y[r] for r in b]
@@ -654,8 +657,8 @@ def _near_possible(gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: 
     few = int(_SET["possible_max_readings"])
     if few < 2 or not _W[_FI["context.near_possible"]]:
         return {}
-    possible = [(i, r) for i in range(len(spans)) if 1 < len(base[i]) <= few
-                for r, kind in zip(pri[i].row_ids, pri[i].row_kinds) if kind in ("city", "admin2")]
+    possible = [(i, pri[i].row_ids[j]) for i in range(len(spans)) if 1 < len(base[i]) <= few
+                for j in pri[i].town_js]
     if not possible:
         return {}
     return _nearness(gaz, pri, base, possible, key_of, _SET["near_local_km"] * 4.0, towns=True)
@@ -1056,14 +1059,15 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
         band2 = band * band
         for i in ambiguous:
             key = key_of[i]
-            kms = km_of.setdefault(key, {})
+            got = km_of.get(key)
+            if got is None:
+                got = km_of[key] = {}
+            kms = got
             p = pri[i]
-            for j in range(len(p.row_ids)):
+            # With ``towns``, the other candidates are left out: no km, read as infinite below.
+            for j in (p.town_js if towns else p.all_js):
                 r = p.row_ids[j]
                 if r in kms:
-                    continue
-                if towns and p.row_kinds[j] != "city" and p.row_kinds[j] != "admin2":
-                    kms[r] = math.inf
                     continue
                 px, py, pz = p.xs[j], p.ys[j], p.zs[j]
                 best = band2
@@ -1077,7 +1081,7 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
     out: dict[int, dict[int, float]] = {}
     for i in ambiguous:
         kms = km_of[key_of[i]]
-        near = {r: v for r in base[i] if (v := kms[r]) <= max_km}
+        near = {r: v for r in base[i] if (v := kms.get(r, math.inf)) <= max_km}
         if near:
             out[i] = near
     return out
