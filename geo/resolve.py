@@ -314,7 +314,7 @@ class _Priors:
     __slots__ = ("base", "types", "row_ids", "countries", "admin1s", "region_keys", "row_kinds", "xs",
                  "ys", "zs", "kinds", "no_cues", "top", "margin", "top_kind", "top_country", "top_region", "key",
                  "city", "admin", "head", "qualifier", "first_kind", "region_primary", "gen", "dwarf", "towns",
-                 "capitals", "all_js", "town_js")
+                 "capitals", "all_js", "town_js", "primary_pairs")
 
     def __init__(self, gaz: Gazetteer, span: Span) -> None:
         self.gen = _GEN[0]
@@ -353,6 +353,9 @@ class _Priors:
         # Positions of every candidate and of the town and county candidates, for _nearness.
         self.all_js: list[int] = list(range(len(b)))
         self.town_js: list[int] = [j for j, k in enumerate(self.row_kinds) if k == "city" or k == "admin2"]
+        # The places the name is the primary name of, as (kind, country) pairs, for _list_readings.
+        self.primary_pairs: frozenset[tuple[str, str]] = frozenset(
+            (_kind_class(kinds[r]), countries[r] or "") for r, typ in span.candidates if typ == 0)
         x, y, z = _unit_vectors(gaz)
         self.xs: list[float] = [x[r] for r in b]
         self.ys: list[float] = [y[r] for r in b]
@@ -713,7 +716,7 @@ def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], b
     ctx = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced, lists)
     ctx.list_members = members
     ctx.list_readings = (again.list_readings if again is not None else
-                         _list_readings(spans, members, tops, top_kinds, kinds, countries))
+                         _list_readings(pri, members, tops, top_kinds, countries))
     ctx.near_possible = near_possible
     return ctx
 
@@ -968,16 +971,16 @@ def _lists(text: str, spans: list[Span], top_kinds: list[str]) -> tuple[dict[int
     return out, members
 
 
-def _list_readings(spans: list[Span], members: dict[int, list[int]], tops: list[int], top_kinds: list[str],
-                   kinds: Any, countries: Any) -> dict[int, frozenset[tuple[str, str]]]:
+def _list_readings(pri: list[_Priors], members: dict[int, list[int]], tops: list[int], top_kinds: list[str],
+                   countries: Any) -> dict[int, frozenset[tuple[str, str]]]:
     """What each item of a list may be, as (kind, country) pairs: its confident first guess,
     and the places it is the primary name of ("Georgia": the country or the US state)."""
     out: dict[int, frozenset[tuple[str, str]]] = {}
     for k in members:
-        pairs = {(_kind_class(kinds[r]), countries[r] or "") for r, typ in spans[k].candidates if typ == 0}
+        pairs = pri[k].primary_pairs
         if top_kinds[k]:
-            pairs.add((_kind_class(top_kinds[k]), countries[tops[k]] or ""))
-        out[k] = frozenset(pairs)
+            pairs = pairs | {(_kind_class(top_kinds[k]), countries[tops[k]] or "")}
+        out[k] = pairs
     return out
 
 
