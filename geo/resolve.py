@@ -240,9 +240,22 @@ def _best(scores: dict[int, float]) -> int:
 
 def _sentences(text: str) -> list[int]:
     """Where the sentences of ``text`` start: 0 and the end of every _SENTENCE_END match."""
-    # The pattern's first character is a plain set: the regex engine skips to the next . ! ? or
-    # line break by itself.
-    return [0, *[m.end() for m in _SENTENCE_END.finditer(text)]]
+    # The regular expression is tried only where a one-byte view of the text (one byte per
+    # character) has . ! ? or a line break; other characters there read as "?" and fail it.
+    marks = text.encode("latin-1", "replace").translate(_SENTENCE_MARKS)
+    starts = [0]
+    p = marks.find(b".")
+    while p >= 0:
+        m = _SENTENCE_END.match(text, p)
+        if m:
+            starts.append(m.end())
+            p = marks.find(b".", m.end())
+        else:
+            p = marks.find(b".", p + 1)
+    return starts
+
+
+_SENTENCE_MARKS = bytes(0x2E if chr(i) in ".!?\n" else 0x20 for i in range(256))
 
 
 def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) -> str:
@@ -1084,7 +1097,13 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
     out: dict[int, dict[int, float]] = {}
     for i in ambiguous:
         kms = km_of[key_of[i]]
-        near = {r: v for r in base[i] if (v := kms.get(r, math.inf)) <= max_km}
+        p = pri[i]
+        near: dict[int, float] = {}
+        for j in (p.town_js if towns else p.all_js):  # base[i]'s rows, in its order (see _Priors)
+            r = p.row_ids[j]
+            v = kms.get(r, math.inf)
+            if v <= max_km:
+                near[r] = v
         if near:
             out[i] = near
     return out
