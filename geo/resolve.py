@@ -238,8 +238,10 @@ def _best(scores: dict[int, float]) -> int:
     return best_row
 
 
-def _sentences(text: str) -> list[int]:
-    """Where the sentences of ``text`` start: 0 and the end of every _SENTENCE_END match."""
+def _sentences(text: str, until: int = -1) -> list[int]:
+    """Where the sentences of ``text`` start: 0 and the end of every _SENTENCE_END match; with
+    ``until``, only up to the first start after that offset (the sentences up to ``until`` and
+    the end of the last of them: what a mention up to ``until`` needs)."""
     # The regular expression is tried only where a one-byte view of the text (one byte per
     # character) has . ! ? or a line break; other characters there read as "?" and fail it.
     marks = text.encode("latin-1", "replace").translate(_SENTENCE_MARKS)
@@ -249,6 +251,8 @@ def _sentences(text: str) -> list[int]:
         m = _SENTENCE_END.match(text, p)
         if m:
             starts.append(m.end())
+            if 0 <= until < m.end():
+                break
             p = marks.find(b".", m.end())
         else:
             p = marks.find(b".", p + 1)
@@ -590,7 +594,7 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
             break
 
     mentions: list[Mention] = []
-    starts = _sentences(text)
+    starts = _sentences(text, spans[-1].start)  # no mention after the last span's sentence
     sentence_cache: dict[int, str] = {}
     places = _places(gaz)
     # Mentions never overlap: "Paris, Texas" is "Paris" (qualified by Texas) and "Texas";

@@ -14,7 +14,7 @@ import pytest
 
 from geo.gazetteer import load_gazetteer
 from geo.mentions import _PREV_REVERSED, MAX_SCANNED_EXTRA, _fold_text, _prev_word, matcher
-from geo.resolve import _round4
+from geo.resolve import _round4, _sentences
 
 
 def _prev_word_by_regex(text: str, start: int) -> str:
@@ -60,3 +60,15 @@ def test_matches_are_character_offsets(text: str) -> None:
     assert m.matches(folded) == expected
     assert m.find(folded) == [(g, a, b) for a, b, g in expected]
     assert (len(data) - len(folded) > MAX_SCANNED_EXTRA) == (text.startswith("Москва"))
+
+
+def test_sentences_until_an_offset_are_the_first_of_all() -> None:
+    text = ("Talks in Baku. “Then Yerevan.” He said: no!\n\nNew York (AP) — U.S. officials met in Paris. "
+            "2024 was the year?  Yes. the end")
+    every = _sentences(text)
+    assert len(every) > 5
+    for until in range(len(text) + 1):
+        some = _sentences(text, until)
+        later = [s for s in every if s > until]
+        # Every start up to ``until`` and the first one after it (which ends the last sentence needed).
+        assert some == [s for s in every if s <= until] + later[:1], until
