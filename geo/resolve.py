@@ -745,7 +745,11 @@ def _one_sense(spans: list[Span], pri: list[_Priors], base: list[dict[int, float
     """3. One sense per name: unqualified spans of one name share the best summed score.
     Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
     Returns each span's row, the sense bonuses given and the groups that decided."""
-    own = set(quals) | set(forced) | {i for i in range(len(spans)) if cues[i] is not pri[i].no_cues}
+    own = set(quals)
+    own.update(forced)
+    for i in range(len(spans)):
+        if cues[i] is not pri[i].no_cues:
+            own.add(i)
     groups: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
     for i, s in enumerate(spans):
         if i not in own:
@@ -759,17 +763,17 @@ def _one_sense(spans: list[Span], pri: list[_Priors], base: list[dict[int, float
         if i in forced:
             choice[i] = forced[i]
         else:
-            choice[i] = _best(own_scores) if own_scores is not None else next(iter(base[i]))
+            choice[i] = _best(own_scores) if own_scores is not None else pri[i].row_ids[0]  # base[i]'s first
     qualified_choice: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
     for i in own:
         qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
     for name, idxs in groups.items():
         if len(idxs) == 1 and name not in qualified_choice:
             one = scores[idxs[0]]
-            choice[idxs[0]] = _best(one) if one is not None else next(iter(base[idxs[0]]))
+            choice[idxs[0]] = _best(one) if one is not None else pri[idxs[0]].row_ids[0]
             continue
         if name not in qualified_choice and all(len(base[i]) == 1 for i in idxs):
-            rows = {next(iter(base[i])) for i in idxs}
+            rows = {pri[i].row_ids[0] for i in idxs}
             if len(rows) == 1:  # "Baku" five times: one place, nothing to decide
                 row = rows.pop()
                 for i in idxs:
@@ -782,7 +786,7 @@ def _one_sense(spans: list[Span], pri: list[_Priors], base: list[dict[int, float
                 member = scores[i] = _scores(context, i)[0]
             for row, v in member.items():
                 total[row] += v
-        for row in qualified_choice.get(name, set()):  # "Paris, Texas" ... later "Paris"
+        for row in qualified_choice.get(name, ()):  # "Paris, Texas" ... later "Paris"
             if row in total:
                 total[row] += w_sense * len(idxs)
                 for i in idxs:
