@@ -242,24 +242,53 @@ def _sentences(text: str, until: int = -1) -> list[int]:
     """Where the sentences of ``text`` start: 0 and the end of every _SENTENCE_END match; with
     ``until``, only up to the first start after that offset (the sentences up to ``until`` and
     the end of the last of them: what a mention up to ``until`` needs)."""
-    # The regular expression is tried only where a one-byte view of the text (one byte per
-    # character) has . ! ? or a line break; other characters there read as "?" and fail it.
-    marks = text.encode("latin-1", "replace").translate(_SENTENCE_MARKS)
+    # _SENTENCE_END is tried only at . ! ? and line breaks, found by str.find one character
+    # at a time; line breaks, which always end one, and a . ! ? that has neither a closing
+    # quote nor a space after it, which never does, need no regular expression.
+    n = len(text)
+    big = n + 1
+    dot, bang, ask, line = (_find_or(text, ".", 0, big), _find_or(text, "!", 0, big), _find_or(text, "?", 0, big),
+                            _find_or(text, "\n", 0, big))
     starts = [0]
-    p = marks.find(b".")
-    while p >= 0:
-        m = _SENTENCE_END.match(text, p)
-        if m:
-            starts.append(m.end())
-            if 0 <= until < m.end():
+    while True:
+        p = min(dot, bang, ask, line)
+        if p >= big:
+            break
+        end = -1
+        if p == line:
+            end = p + 1
+            while end < n and text[end] == "\n":
+                end += 1
+        elif p + 1 < n and (text[p + 1].isspace() or text[p + 1] in _SENTENCE_CLOSERS):
+            m = _SENTENCE_END.match(text, p)
+            if m:
+                end = m.end()
+        if end >= 0:
+            starts.append(end)
+            if 0 <= until < end:
                 break
-            p = marks.find(b".", m.end())
+            q = end
         else:
-            p = marks.find(b".", p + 1)
+            q = p + 1
+        if dot < q:
+            dot = _find_or(text, ".", q, big)
+        if bang < q:
+            bang = _find_or(text, "!", q, big)
+        if ask < q:
+            ask = _find_or(text, "?", q, big)
+        if line < q:
+            line = _find_or(text, "\n", q, big)
     return starts
 
 
-_SENTENCE_MARKS = bytes(0x2E if chr(i) in ".!?\n" else 0x20 for i in range(256))
+def _find_or(text: str, char: str, start: int, missing: int) -> int:
+    """``text.find(char, start)``, or ``missing`` where it is not found."""
+    i = text.find(char, start)
+    return i if i >= 0 else missing
+
+
+#: What may stand between a sentence's final . ! ? and the space after it (see _SENTENCE_END).
+_SENTENCE_CLOSERS = "\"'”’)"
 
 
 def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) -> str:

@@ -14,7 +14,7 @@ import pytest
 
 from geo.gazetteer import load_gazetteer
 from geo.mentions import _PREV_REVERSED, MAX_SCANNED_EXTRA, _fold_text, _prev_word, matcher
-from geo.resolve import _round4, _sentences
+from geo.resolve import _SENTENCE_END, _round4, _sentences
 
 
 def _prev_word_by_regex(text: str, start: int) -> str:
@@ -64,9 +64,11 @@ def test_matches_are_character_offsets(text: str) -> None:
 
 def test_sentences_until_an_offset_are_the_first_of_all() -> None:
     text = ("Talks in Baku. “Then Yerevan.” He said: no!\n\nNew York (AP) — U.S. officials met in Paris. "
-            "2024 was the year?  Yes. the end")
+            "2024 was the year?  Yes. the end.\u3000Then 3.5 km.) (Baku)! ‘Quote’? x.\u2029Z ends.")
     every = _sentences(text)
     assert len(every) > 5
+    # The definition: the ends of the pattern's matches, left to right.
+    assert every == [0, *[m.end() for m in _SENTENCE_END.finditer(text)]]
     for until in range(len(text) + 1):
         some = _sentences(text, until)
         later = [s for s in every if s > until]
