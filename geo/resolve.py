@@ -1125,11 +1125,19 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
                 px, py, pz = p.xs[j], p.ys[j], p.zs[j]
                 best = band2
                 for k in range(bisect.bisect_left(az, pz - band), bisect.bisect_right(az, pz + band)):
-                    if a_keys[k] != key:
-                        dx, dy, dz = px - ax[k], py - ay[k], pz - az[k]
-                        d2 = dx * dx + dy * dy + dz * dz
+                    # The squared chord summed one axis at a time, as dx*dx + dy*dy + dz*dz
+                    # adds up: an anchor no nearer than the best is left after the first term
+                    # that shows it.
+                    dx = px - ax[k]
+                    d2 = dx * dx
+                    if d2 < best:
+                        dy = py - ay[k]
+                        d2 += dy * dy
                         if d2 < best:
-                            best = d2
+                            dz = pz - az[k]
+                            d2 += dz * dz
+                            if d2 < best and a_keys[k] != key:
+                                best = d2
                 kms[r] = chord_km(best) if best < band2 else math.inf
     out: dict[int, dict[int, float]] = {}
     for i in ambiguous:
