@@ -251,7 +251,11 @@ def _sentences(text: str, until: int = -1) -> list[int]:
                             _find_or(text, "\n", 0, big))
     starts = [0]
     while True:
-        p = min(dot, bang, ask, line)
+        p = dot if dot < bang else bang  # the nearest of them (min() would box the four)
+        if ask < p:
+            p = ask
+        if line < p:
+            p = line
         if p >= big:
             break
         end = -1
@@ -294,11 +298,12 @@ _SENTENCE_CLOSERS = "\"'”’)"
 def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) -> str:
     """The sentence around ``pos``; mentions of one sentence share one string."""
     i = bisect.bisect_right(starts, pos) - 1
-    if i not in cache:
+    got = cache.get(i)
+    if got is None:
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
         sentence = text[starts[i]:end].strip()
-        cache[i] = sentence if len(sentence) <= MAX_SENTENCE else _clip(text, starts[i], end, pos)
-    return cache[i]
+        got = cache[i] = sentence if len(sentence) <= MAX_SENTENCE else _clip(text, starts[i], end, pos)
+    return got
 
 
 #: A "sentence" longer than this (text with no full stops) is clipped around the mention.
