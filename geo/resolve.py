@@ -1080,83 +1080,89 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
     ambiguous = [i for i, b in enumerate(base) if len(b) > 1]
     if not ambiguous:  # no span to decide: nothing is near anything
         return {}
-    # One distance per name and candidate, shared by every span of that name.
-    km_of: dict[str, dict[int, float]] = {}
     if not towns and sum(len(base[i]) for i in ambiguous) * len(anchors) > 5000:  # long texts: numpy
+        # One distance per name and candidate, shared by every span of that name.
+        km_of: dict[str, dict[int, float]] = {}
         pairs = list(dict.fromkeys((key_of[i], r) for i in ambiguous for r in base[i]))
         for (key, r), d in zip(pairs, _nearest_km_numpy(gaz, pairs, anchors, key_of)):
             km_of.setdefault(key, {})[r] = d
-    else:  # up to a few thousand distances: plain floats beat numpy's cost per call
-        # Each name's candidates carry their unit vectors (see _Priors): no lookups in the big tables.
-        # Anchors sorted by z (the sine of latitude): an anchor within max_km differs in z by at
-        # most the chord of max_km, so each candidate scans only that band of them.
-        # A place that is an anchor twice for one name ("Springfield" read twice) counts once.
-        seen: set[tuple[str, int]] = set()
-        keys0: list[str] = []
-        xs0: list[float] = []
-        ys0: list[float] = []
-        zs0: list[float] = []
-        for i, r in anchors:
-            key = key_of[i]
-            if (key, r) in seen:
-                continue
-            seen.add((key, r))
-            pa = pri[i]
-            j = pa.row_ids.index(r)
-            keys0.append(key)
-            xs0.append(pa.xs[j])
-            ys0.append(pa.ys[j])
-            zs0.append(pa.zs[j])
-        order = sorted(range(len(zs0)), key=zs0.__getitem__)
-        a_keys = [keys0[k] for k in order]
-        ax = [xs0[k] for k in order]
-        ay = [ys0[k] for k in order]
-        az = [zs0[k] for k in order]
-        band = chord_for_km(max_km) + 1e-9
-        # A squared chord beyond the band's is farther than max_km: left out below, so its km is not needed.
-        band2 = band * band
+        out: dict[int, dict[int, float]] = {}
         for i in ambiguous:
-            key = key_of[i]
-            got = km_of.get(key)
-            if got is None:
-                got = km_of[key] = {}
-            kms = got
-            p = pri[i]
-            # With ``towns``, the other candidates are left out: no km, read as infinite below.
-            for j in (p.town_js if towns else p.all_js):
-                r = p.row_ids[j]
-                if r in kms:
-                    continue
-                px, py, pz = p.xs[j], p.ys[j], p.zs[j]
-                best = band2
-                for k in range(bisect.bisect_left(az, pz - band), bisect.bisect_right(az, pz + band)):
-                    # The squared chord summed one axis at a time, as dx*dx + dy*dy + dz*dz
-                    # adds up: an anchor no nearer than the best is left after the first term
-                    # that shows it.
-                    dx = px - ax[k]
-                    d2 = dx * dx
-                    if d2 < best:
-                        dy = py - ay[k]
-                        d2 += dy * dy
-                        if d2 < best:
-                            dz = pz - az[k]
-                            d2 += dz * dz
-                            if d2 < best and a_keys[k] != key:
-                                best = d2
-                kms[r] = chord_km(best) if best < band2 else math.inf
-    out: dict[int, dict[int, float]] = {}
+            kms = km_of[key_of[i]]
+            near = {r: v for r in base[i] if (v := kms[r]) <= max_km}
+            if near:
+                out[i] = near
+        return out
+    # Up to a few thousand distances: plain floats beat numpy's cost per call.
+    # Each name's candidates carry their unit vectors (see _Priors): no lookups in the big tables.
+    # Anchors sorted by z (the sine of latitude): an anchor within max_km differs in z by at
+    # most the chord of max_km, so each candidate scans only that band of them.
+    # A place that is an anchor twice for one name ("Springfield" read twice) counts once.
+    seen: set[tuple[str, int]] = set()
+    keys0: list[str] = []
+    xs0: list[float] = []
+    ys0: list[float] = []
+    zs0: list[float] = []
+    for i, r in anchors:
+        key = key_of[i]
+        if (key, r) in seen:
+            continue
+        seen.add((key, r))
+        pa = pri[i]
+        j = pa.row_ids.index(r)
+        keys0.append(key)
+        xs0.append(pa.xs[j])
+        ys0.append(pa.ys[j])
+        zs0.append(pa.zs[j])
+    order = sorted(range(len(zs0)), key=zs0.__getitem__)
+    a_keys = [keys0[k] for k in order]
+    ax = [xs0[k] for k in order]
+    ay = [ys0[k] for k in order]
+    az = [zs0[k] for k in order]
+    band = chord_for_km(max_km) + 1e-9
+    # A squared chord beyond the band's is farther than max_km: left out below, so its km is not needed.
+    band2 = band * band
+    # One distance per name and candidate (the same for every span of the same priors), by the
+    # candidate's position; infinite where not measured (``towns``) or beyond the band.
+    km_at: dict[_Priors, list[float]] = {}
     for i in ambiguous:
-        kms = km_of[key_of[i]]
         p = pri[i]
-        near: dict[int, float] = {}
+        if p in km_at:
+            continue
+        key = key_of[i]
+        kms_j = [math.inf] * len(p.row_ids)
+        for j in (p.town_js if towns else p.all_js):
+            px, py, pz = p.xs[j], p.ys[j], p.zs[j]
+            best = band2
+            for k in range(bisect.bisect_left(az, pz - band), bisect.bisect_right(az, pz + band)):
+                # The squared chord summed one axis at a time, as dx*dx + dy*dy + dz*dz
+                # adds up: an anchor no nearer than the best is left after the first term
+                # that shows it.
+                dx = px - ax[k]
+                d2 = dx * dx
+                if d2 < best:
+                    dy = py - ay[k]
+                    d2 += dy * dy
+                    if d2 < best:
+                        dz = pz - az[k]
+                        d2 += dz * dz
+                        if d2 < best and a_keys[k] != key:
+                            best = d2
+            if best < band2:
+                kms_j[j] = chord_km(best)
+        km_at[p] = kms_j
+    found: dict[int, dict[int, float]] = {}
+    for i in ambiguous:
+        p = pri[i]
+        kms_j = km_at[p]
+        near = {}
         for j in (p.town_js if towns else p.all_js):  # base[i]'s rows, in its order (see _Priors)
-            r = p.row_ids[j]
-            v = kms.get(r, math.inf)
+            v = kms_j[j]
             if v <= max_km:
-                near[r] = v
+                near[p.row_ids[j]] = v
         if near:
-            out[i] = near
-    return out
+            found[i] = near
+    return found
 
 
 def _unit_vectors(gaz: Gazetteer) -> tuple[list[float], list[float], list[float]]:
