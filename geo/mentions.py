@@ -18,6 +18,7 @@ where a rule needs it.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import os
@@ -108,7 +109,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
 SENTENCE_END_CHARS = frozenset('.!?:;"“”»)]')
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Span:
     """A recognised place name in a text, before resolution: a plain record, cheap to make."""
 
@@ -118,6 +119,16 @@ class Span:
     candidates: tuple[tuple[int, int], ...]  # (gazetteer row, name type)
     form: str = "name"
     surface: Surface | None = field(default=None, compare=False, repr=False)
+
+    # Written out rather than made by dataclass, so that mypyc compiles it.
+    def __init__(self, start: int, end: int, text: str, candidates: tuple[tuple[int, int], ...], form: str = "name",
+                 surface: Surface | None = None) -> None:
+        self.start = start
+        self.end = end
+        self.text = text
+        self.candidates = candidates
+        self.form = form
+        self.surface = surface
 
 
 class Surface:
@@ -185,6 +196,7 @@ class Matcher:
         self.rows = rows
         self.types = types
         self.surfaces: tuple[dict[str, Surface], dict[str, Surface]] = ({}, {})  # without, with demonyms
+        self.known: dict[str, bool] = {}  # word: whether it is a name (_is_known)
 
     @staticmethod
     def build(gaz: Gazetteer) -> Matcher:
@@ -251,16 +263,31 @@ class Matcher:
     def find(self, folded: str) -> list[tuple[int, int, int]]:
         """``(group, start, end)`` of the leftmost-longest matches of a folded text, in order and
         not overlapping."""
+        return [(g, a, b) for a, b, g in self.matches(folded)]
+
+    def matches(self, folded: str) -> list[tuple[int, int, int]]:
+        """``find`` in the order the automaton gives them, ``(start, end, group)``: for the hot path."""
         if self.automaton is None:
             return []
         data = folded.encode("utf-8")
-        found = self.automaton.find(data)
-        if len(data) == len(folded):  # ASCII, the usual case: byte offsets are character offsets
-            return [(g, a, b) for a, b, g in found]
-        # Matches start and end on characters (the names are UTF-8 too): count the characters
-        # before each byte offset, that is the bytes that are not continuation bytes.
-        chars = np.r_[0, np.cumsum((np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80)].tolist()
-        return [(g, chars[a], chars[b]) for a, b, g in found]
+        found: list[tuple[int, int, int]] = self.automaton.find(data)
+        if len(data) == len(folded) or not found:  # ASCII, the usual case: byte offsets are character offsets
+            return found
+        # Matches start and end on characters (the names are UTF-8 too): a byte offset less the
+        # continuation bytes before it is a character offset.
+        extra = len(data) - len(folded)
+        if extra > MAX_SCANNED_EXTRA:  # mostly non-ASCII text: count every byte, in numpy
+            chars = np.r_[0, np.cumsum((np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80)].tolist()
+            return [(chars[a], chars[b], g) for a, b, g in found]
+        # A few non-ASCII characters (quotes, dashes) in English: the continuation bytes, found
+        # one by one in a copy of the text where they alone are b"c".
+        marks = data.translate(_CONTINUATION_AS_C)
+        cont: list[int] = []
+        p = marks.find(b"c")
+        while p >= 0:
+            cont.append(p)
+            p = marks.find(b"c", p + 1)
+        return [(a - bisect.bisect_left(cont, a), b - bisect.bisect_left(cont, b), g) for a, b, g in found]
 
     def candidates(self, group: int) -> tuple[tuple[int, int], ...]:
         a, b = self.starts[group], self.starts[group + 1]
@@ -285,6 +312,10 @@ class Matcher:
         return bool(found) and found[0][1] == 0 and found[0][2] == len(surface)
 
 
+#: Continuation bytes above which ``Matcher.matches`` maps byte offsets in numpy rather than one
+#: continuation byte at a time.
+MAX_SCANNED_EXTRA = 256
+_CONTINUATION_AS_C = bytes(0x63 if 0x80 <= i < 0xC0 else 0x20 for i in range(256))
 #: Distinct matched texts whose facts are kept; more and the cache starts again.
 MAX_SURFACES = 200_000
 #: The prebuilt matcher of a gazetteer folder, written by ``save_matcher`` (scripts/build_shapes.py).
@@ -376,14 +407,27 @@ _CAPITALS_AS_A = bytes(0x41 if 0x41 <= i <= 0x5A else 0x20 for i in range(256))
 
 
 _PREV_REVERSED = re.compile(r"[ \t]*((?:[^\W_]|['.\-])*)")
+# What _PREV_REVERSED reads as part of the word, or skips before it, besides letters and digits.
+_PREV_WORD_CHARS = "'.-\t"
 
 
 def _prev_word(text: str, start: int) -> str:
     """The word before ``start`` (spaces and tabs between), without a final full stop."""
-    if start >= 2 and text[start - 1] == " ":  # the usual case first: one space after a plain word
-        j = text.rfind(" ", max(0, start - 60), start - 1)
-        if j >= 0 and text[j + 1:start - 1].isalpha():
-            return text[j + 1:start - 1]
+    if start >= 2:
+        c = text[start - 1]
+        if c == " ":  # the usual case first: one space after a plain word
+            j = text.rfind(" ", max(0, start - 60), start - 1)
+            if j >= 0:
+                word = text[j + 1:start - 1]
+                if word.isalpha():
+                    return word
+                last = word[-1:]
+                if last and not (last.isalnum() or last in _PREV_WORD_CHARS):
+                    return ""  # "said, Baku": no word right before it
+        elif not (c.isalnum() or c in _PREV_WORD_CHARS):
+            return ""  # "(Baku", a line break
+    elif start == 0:
+        return ""
     m = _PREV_REVERSED.match(text[max(0, start - 60):start][::-1])
     return m.group(1)[::-1].rstrip(".") if m else ""
 
@@ -470,7 +514,7 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
     spans: list[Span] = []
     persons: set[str] = set()
     lines: dict[int, bool] = {}
-    for group, start, end in m.find(t):
+    for start, end, group in m.matches(t):
         if (start and t[start - 1].isalnum()) or (end < n and t[end].isalnum()):
             continue  # inside a longer word
         stext = text[start:end]
@@ -603,7 +647,13 @@ def _largest(gaz: Gazetteer, candidates: tuple[tuple[int, int], ...]) -> int:
 
 
 def _is_known(gaz: Gazetteer, word: str) -> bool:
-    return word.translate(FOLD_TABLE) in matcher(gaz)
+    m = matcher(gaz)
+    known = m.known.get(word)
+    if known is None:
+        if len(m.known) >= MAX_SURFACES:
+            m.known.clear()
+        known = m.known[word] = word.translate(FOLD_TABLE) in m
+    return known
 
 
 def _mentioned_elsewhere(text: str, name: str, start: int) -> bool:

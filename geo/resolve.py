@@ -76,20 +76,26 @@ class Mention:
 
     def __init__(self, start: int, end: int, text: str, form: str, place: Place | None, sentence: str,
                  score: float, qualifier: Place | None = None, index: int = -1) -> None:
-        set_ = object.__setattr__  # as a frozen dataclass's own __init__ does
-        set_(self, "start", start)
-        set_(self, "end", end)
-        set_(self, "text", text)
-        set_(self, "form", form)
-        set_(self, "place", place)
-        set_(self, "sentence", sentence)
-        set_(self, "score", score)
-        set_(self, "qualifier", qualifier)
-        set_(self, "index", index)
+        # The slots' own setters, as a frozen dataclass's __init__ does with object.__setattr__
+        # but without looking each name up.
+        set_ = _MENTION_SETTERS
+        set_[0](self, start)
+        set_[1](self, end)
+        set_[2](self, text)
+        set_[3](self, form)
+        set_[4](self, place)
+        set_[5](self, sentence)
+        set_[6](self, score)
+        set_[7](self, qualifier)
+        set_[8](self, index)
 
     def __repr__(self) -> str:
         where = self.place.name if self.place else None
         return f"Mention({self.text!r} [{self.start}:{self.end}] {self.form} -> {where!r})"
+
+
+_MENTION_SETTERS: tuple[Any, ...] = tuple(Mention.__dict__[f].__set__ for f in (
+    "start", "end", "text", "form", "place", "sentence", "score", "qualifier", "index"))
 
 
 @mypyc_attr(native_class=False)  # a plain Python class where compiled, so that it pickles as it does in Python
@@ -232,34 +238,72 @@ def _best(scores: dict[int, float]) -> int:
     return best_row
 
 
-def _sentences(text: str) -> list[int]:
-    """Where the sentences of ``text`` start: 0 and the end of every _SENTENCE_END match."""
-    # The regular expression is tried only where a one-byte view of the text (one byte per
-    # character) has . ! ? or a line break; other characters there read as "?" and fail it.
-    marks = text.encode("latin-1", "replace").translate(_SENTENCE_MARKS)
+def _sentences(text: str, until: int = -1) -> list[int]:
+    """Where the sentences of ``text`` start: 0 and the end of every _SENTENCE_END match; with
+    ``until``, only up to the first start after that offset (the sentences up to ``until`` and
+    the end of the last of them: what a mention up to ``until`` needs)."""
+    # _SENTENCE_END is tried only at . ! ? and line breaks, found by str.find one character
+    # at a time; line breaks, which always end one, and a . ! ? that has neither a closing
+    # quote nor a space after it, which never does, need no regular expression.
+    n = len(text)
+    big = n + 1
+    dot, bang, ask, line = (_find_or(text, ".", 0, big), _find_or(text, "!", 0, big), _find_or(text, "?", 0, big),
+                            _find_or(text, "\n", 0, big))
     starts = [0]
-    p = marks.find(b".")
-    while p >= 0:
-        m = _SENTENCE_END.match(text, p)
-        if m:
-            starts.append(m.end())
-            p = marks.find(b".", m.end())
+    while True:
+        p = dot if dot < bang else bang  # the nearest of them (min() would box the four)
+        if ask < p:
+            p = ask
+        if line < p:
+            p = line
+        if p >= big:
+            break
+        end = -1
+        if p == line:
+            end = p + 1
+            while end < n and text[end] == "\n":
+                end += 1
+        elif p + 1 < n and (text[p + 1].isspace() or text[p + 1] in _SENTENCE_CLOSERS):
+            m = _SENTENCE_END.match(text, p)
+            if m:
+                end = m.end()
+        if end >= 0:
+            starts.append(end)
+            if 0 <= until < end:
+                break
+            q = end
         else:
-            p = marks.find(b".", p + 1)
+            q = p + 1
+        if dot < q:
+            dot = _find_or(text, ".", q, big)
+        if bang < q:
+            bang = _find_or(text, "!", q, big)
+        if ask < q:
+            ask = _find_or(text, "?", q, big)
+        if line < q:
+            line = _find_or(text, "\n", q, big)
     return starts
 
 
-_SENTENCE_MARKS = bytes(0x2E if chr(i) in ".!?\n" else 0x20 for i in range(256))
+def _find_or(text: str, char: str, start: int, missing: int) -> int:
+    """``text.find(char, start)``, or ``missing`` where it is not found."""
+    i = text.find(char, start)
+    return i if i >= 0 else missing
+
+
+#: What may stand between a sentence's final . ! ? and the space after it (see _SENTENCE_END).
+_SENTENCE_CLOSERS = "\"'”’)"
 
 
 def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) -> str:
     """The sentence around ``pos``; mentions of one sentence share one string."""
     i = bisect.bisect_right(starts, pos) - 1
-    if i not in cache:
+    got = cache.get(i)
+    if got is None:
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
         sentence = text[starts[i]:end].strip()
-        cache[i] = sentence if len(sentence) <= MAX_SENTENCE else _clip(text, starts[i], end, pos)
-    return cache[i]
+        got = cache[i] = sentence if len(sentence) <= MAX_SENTENCE else _clip(text, starts[i], end, pos)
+    return got
 
 
 #: A "sentence" longer than this (text with no full stops) is clipped around the mention.
@@ -289,6 +333,8 @@ def _qualifiers(text: str, spans: list[Span], pri: list[_Priors]) -> dict[int, i
 def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
     """``{kind: bonus}`` when a word beside the span names its kind ("the town of", "Lachin
     district"); None when none does."""
+    if not (pri.city or pri.admin):
+        return None  # no candidate of a kind a word could name
     city = admin = False
     before = text[max(0, span.start - 30):span.start]
     # Cheap tests before the regular expressions: "... of " before, or a word after.
@@ -319,7 +365,7 @@ class _Priors:
     __slots__ = ("base", "types", "row_ids", "countries", "admin1s", "region_keys", "row_kinds", "xs",
                  "ys", "zs", "kinds", "no_cues", "top", "margin", "top_kind", "top_country", "top_region", "key",
                  "city", "admin", "head", "qualifier", "first_kind", "region_primary", "gen", "dwarf", "towns",
-                 "capitals")
+                 "capitals", "all_js", "town_js", "primary_pairs")
 
     def __init__(self, gaz: Gazetteer, span: Span) -> None:
         self.gen = _GEN[0]
@@ -355,6 +401,12 @@ class _Priors:
         self.row_kinds: list[str] = [kinds[r] for r in b]
         capital = t["capital"]
         self.capitals: list[bool] = [bool(capital[r]) and kinds[r] == "city" for r in b]
+        # Positions of every candidate and of the town and county candidates, for _nearness.
+        self.all_js: list[int] = list(range(len(b)))
+        self.town_js: list[int] = [j for j, k in enumerate(self.row_kinds) if k == "city" or k == "admin2"]
+        # The places the name is the primary name of, as (kind, country) pairs, for _list_readings.
+        self.primary_pairs: frozenset[tuple[str, str]] = frozenset(
+            (_kind_class(kinds[r]), countries[r] or "") for r, typ in span.candidates if typ == 0)
         x, y, z = _unit_vectors(gaz)
         self.xs: list[float] = [x[r] for r in b]
         self.ys: list[float] = [y[r] for r in b]
@@ -576,7 +628,7 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
             break
 
     mentions: list[Mention] = []
-    starts = _sentences(text)
+    starts = _sentences(text, spans[-1].start)  # no mention after the last span's sentence
     sentence_cache: dict[int, str] = {}
     places = _places(gaz)
     # Mentions never overlap: "Paris, Texas" is "Paris" (qualified by Texas) and "Texas";
@@ -589,8 +641,13 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
         row = choice[i]
         final = scores[i]
         if final is not None and len(final) > 1:
-            ranked = sorted(final.values(), reverse=True)
-            margin = ranked[0] - ranked[1]
+            first = second = -math.inf  # the two best scores
+            for v in final.values():
+                if v > first:
+                    first, second = v, first
+                elif v > second:
+                    second = v
+            margin = first - second
         else:
             margin = 5.0
         conf = 1.0 / (1.0 + math.exp(-margin)) if i not in forced else 1.0
@@ -605,11 +662,24 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
                 text_, end = text[start:qs.end], qs.end
                 merged.add(q)
         sentence = _sentence_at(text, starts, start, sentence_cache)
-        m = Mention(start, end, text_, s.form, _place(gaz, places, row), sentence, round(conf, 4), qual,
+        m = Mention(start, end, text_, s.form, _place(gaz, places, row), sentence, _round4(conf), qual,
                     len(mentions))
         mentions.append(m)
         span_of.append(i)
     return mentions, ((context, sense_bonus, cues, choice, forced, span_of, group_of) if keep else None)
+
+
+def _round4(x: float) -> float:
+    """``round(x, 4)`` for a confidence, without the decimal conversion ``round`` makes.
+
+    Away from a tie (which ``round`` settles on the exact decimal value), the nearest integer
+    to ``x * 10000`` is the one ``round`` finds, and dividing it by 10000 gives the float
+    nearest to that decimal, as ``round`` does."""
+    y = x * 10000.0
+    k = math.floor(y + 0.5)
+    if 0.0 <= x <= 1.0 and abs(y - k) < 0.4999:
+        return k / 10000.0
+    return round(x, 4)
 
 
 def _places(gaz: Gazetteer) -> dict[int, Place]:
@@ -641,8 +711,8 @@ def _near_possible(gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: 
     few = int(_SET["possible_max_readings"])
     if few < 2 or not _W[_FI["context.near_possible"]]:
         return {}
-    possible = [(i, r) for i in range(len(spans)) if 1 < len(base[i]) <= few
-                for r, kind in zip(pri[i].row_ids, pri[i].row_kinds) if kind in ("city", "admin2")]
+    possible = [(i, pri[i].row_ids[j]) for i in range(len(spans)) if 1 < len(base[i]) <= few
+                for j in pri[i].town_js]
     if not possible:
         return {}
     return _nearness(gaz, pri, base, possible, key_of, _SET["near_local_km"] * 4.0, towns=True)
@@ -667,7 +737,11 @@ def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], b
     top_kinds: list[str] = []
     for i in range(len(spans)):
         top, margin = tops[i], margins[i]
-        top_kind, cc, ak = kinds[top], countries[top], _region_key(admin1s[top])
+        p = pri[i]
+        if top == p.top:  # the first guess, whose facts the name's priors hold
+            top_kind, cc, ak = p.top_kind, p.top_country, p.top_region
+        else:
+            top_kind, cc, ak = kinds[top], countries[top], _region_key(admin1s[top])
         top_kinds.append(top_kind if margin >= confident else "")
         w = 1.0 if margin >= confident else weak
         if margin >= confident and top_kind in ANCHOR_KINDS:
@@ -675,10 +749,14 @@ def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], b
         key = key_of[i]
         if cc:
             total_c[cc] = total_c.get(cc, 0.0) + w
-            own_c = group_c.setdefault(key, {})
+            own_c = group_c.get(key)
+            if own_c is None:
+                own_c = group_c[key] = {}
             own_c[cc] = own_c.get(cc, 0.0) + w
         total_a[ak] = total_a.get(ak, 0.0) + w
-        own_a = group_a.setdefault(key, {})
+        own_a = group_a.get(key)
+        if own_a is None:
+            own_a = group_a[key] = {}
         own_a[ak] = own_a.get(ak, 0.0) + w
     # Spans of one name are no evidence for each other: the scores subtract the whole name's weights.
     if again is not None:
@@ -689,7 +767,7 @@ def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], b
     ctx = _Context(gaz, spans, pri, base, quals, key_of, total_c, total_a, group_c, group_a, near, forced, lists)
     ctx.list_members = members
     ctx.list_readings = (again.list_readings if again is not None else
-                         _list_readings(spans, members, tops, top_kinds, kinds, countries))
+                         _list_readings(pri, members, tops, top_kinds, countries))
     ctx.near_possible = near_possible
     return ctx
 
@@ -701,7 +779,11 @@ def _one_sense(spans: list[Span], pri: list[_Priors], base: list[dict[int, float
     """3. One sense per name: unqualified spans of one name share the best summed score.
     Spans with their own evidence (a qualifier, or "the town of") keep their own sense.
     Returns each span's row, the sense bonuses given and the groups that decided."""
-    own = set(quals) | set(forced) | {i for i in range(len(spans)) if cues[i] is not pri[i].no_cues}
+    own = set(quals)
+    own.update(forced)
+    for i in range(len(spans)):
+        if cues[i] is not pri[i].no_cues:
+            own.add(i)
     groups: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
     for i, s in enumerate(spans):
         if i not in own:
@@ -715,17 +797,17 @@ def _one_sense(spans: list[Span], pri: list[_Priors], base: list[dict[int, float
         if i in forced:
             choice[i] = forced[i]
         else:
-            choice[i] = _best(own_scores) if own_scores is not None else next(iter(base[i]))
+            choice[i] = _best(own_scores) if own_scores is not None else pri[i].row_ids[0]  # base[i]'s first
     qualified_choice: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
     for i in own:
         qualified_choice[(spans[i].form, key_of[i])].add(choice[i])
     for name, idxs in groups.items():
         if len(idxs) == 1 and name not in qualified_choice:
             one = scores[idxs[0]]
-            choice[idxs[0]] = _best(one) if one is not None else next(iter(base[idxs[0]]))
+            choice[idxs[0]] = _best(one) if one is not None else pri[idxs[0]].row_ids[0]
             continue
         if name not in qualified_choice and all(len(base[i]) == 1 for i in idxs):
-            rows = {next(iter(base[i])) for i in idxs}
+            rows = {pri[i].row_ids[0] for i in idxs}
             if len(rows) == 1:  # "Baku" five times: one place, nothing to decide
                 row = rows.pop()
                 for i in idxs:
@@ -738,7 +820,7 @@ def _one_sense(spans: list[Span], pri: list[_Priors], base: list[dict[int, float
                 member = scores[i] = _scores(context, i)[0]
             for row, v in member.items():
                 total[row] += v
-        for row in qualified_choice.get(name, set()):  # "Paris, Texas" ... later "Paris"
+        for row in qualified_choice.get(name, ()):  # "Paris, Texas" ... later "Paris"
             if row in total:
                 total[row] += w_sense * len(idxs)
                 for i in idxs:
@@ -755,7 +837,8 @@ class _Context:
     candidate's evidence into words later."""
 
     __slots__ = ("gaz", "spans", "pri", "base", "quals", "key_of", "total_c", "total_a", "group_c", "group_a",
-                 "all_c", "near", "forced", "lists", "list_members", "list_readings", "heads", "near_possible")
+                 "all_c", "near", "forced", "lists", "list_members", "list_readings", "heads", "near_possible",
+                 "shared")
 
     def __init__(self, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
                  quals: dict[int, int], key_of: list[str], total_c: dict[str, float], total_a: dict[str, float],
@@ -769,6 +852,7 @@ class _Context:
         self.list_members: dict[int, list[int]] = {}
         self.list_readings: dict[int, frozenset[tuple[str, str]]] = {}
         self.near_possible: dict[int, dict[int, float]] = {}
+        self.shared: dict[_Priors, tuple[dict[int, float], set[int]]] = {}  # see _scores
         # For the second name of a pair ("Syracuse, New York"): the countries and first-level
         # regions the first name's candidates lie in.
         self.heads: dict[int, tuple[set[str], set[str]]] = {}
@@ -783,8 +867,17 @@ _NONE: dict[str, float] = {}  # read only
 def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[dict[int, float], set[int]]:
     """Each candidate row's score for span ``i``, and whether its qualifier agreed with one.
 
-    With ``evidence``, also appends each candidate's pieces of evidence to it.
+    With ``evidence``, also appends each candidate's pieces of evidence to it. Spans of one
+    name, with its priors as they are and no qualifier, pair or list of their own, score alike:
+    they share one result (read only).
     """
+    pr = c.pri[i]
+    shared = (evidence is None and c.base[i] is pr.base and i not in c.quals and i not in c.lists
+              and i not in c.heads)
+    if shared:
+        done = c.shared.get(pr)
+        if done is not None:
+            return done
     t = c.gaz.columns
     kinds, countries, admin1s = t["kind"], t["country"], t["admin1"]
     total_c, total_a = c.total_c, c.total_a
@@ -794,7 +887,6 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     qrow = -1 if q_span is None else _qualifier_row(c, q_span)
     qkind = kinds[qrow] if qrow >= 0 else ""
     b = c.base[i]
-    pr = c.pri[i]
     priors = list(b.values())
     near = c.near.get(i, _NONE_ROWS)
     in_list = c.lists.get(i)
@@ -869,6 +961,8 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
         sc[row] = score
         if evidence is not None and f is not None:
             evidence.append((row, priors[j], f))
+    if shared:
+        c.shared[pr] = (sc, qualified)
     return sc, qualified
 
 
@@ -932,16 +1026,16 @@ def _lists(text: str, spans: list[Span], top_kinds: list[str]) -> tuple[dict[int
     return out, members
 
 
-def _list_readings(spans: list[Span], members: dict[int, list[int]], tops: list[int], top_kinds: list[str],
-                   kinds: Any, countries: Any) -> dict[int, frozenset[tuple[str, str]]]:
+def _list_readings(pri: list[_Priors], members: dict[int, list[int]], tops: list[int], top_kinds: list[str],
+                   countries: Any) -> dict[int, frozenset[tuple[str, str]]]:
     """What each item of a list may be, as (kind, country) pairs: its confident first guess,
     and the places it is the primary name of ("Georgia": the country or the US state)."""
     out: dict[int, frozenset[tuple[str, str]]] = {}
     for k in members:
-        pairs = {(_kind_class(kinds[r]), countries[r] or "") for r, typ in spans[k].candidates if typ == 0}
+        pairs = pri[k].primary_pairs
         if top_kinds[k]:
-            pairs.add((_kind_class(top_kinds[k]), countries[tops[k]] or ""))
-        out[k] = frozenset(pairs)
+            pairs = pairs | {(_kind_class(top_kinds[k]), countries[tops[k]] or "")}
+        out[k] = pairs
     return out
 
 
@@ -984,50 +1078,91 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
         step = len(anchors) / MAX_ANCHORS
         anchors = [anchors[int(k * step)] for k in range(MAX_ANCHORS)]
     ambiguous = [i for i, b in enumerate(base) if len(b) > 1]
-    # One distance per name and candidate, shared by every span of that name.
-    km_of: dict[str, dict[int, float]] = {}
+    if not ambiguous:  # no span to decide: nothing is near anything
+        return {}
     if not towns and sum(len(base[i]) for i in ambiguous) * len(anchors) > 5000:  # long texts: numpy
+        # One distance per name and candidate, shared by every span of that name.
+        km_of: dict[str, dict[int, float]] = {}
         pairs = list(dict.fromkeys((key_of[i], r) for i in ambiguous for r in base[i]))
         for (key, r), d in zip(pairs, _nearest_km_numpy(gaz, pairs, anchors, key_of)):
             km_of.setdefault(key, {})[r] = d
-    else:  # up to a few thousand distances: plain floats beat numpy's cost per call
-        # Each name's candidates carry their unit vectors (see _Priors): no lookups in the big tables.
-        # Anchors sorted by z (the sine of latitude): an anchor within max_km differs in z by at
-        # most the chord of max_km, so each candidate scans only that band of them.
-        a_rows = [pri[i].row_ids.index(r) for i, r in anchors]
-        order = sorted(range(len(anchors)), key=lambda k: pri[anchors[k][0]].zs[a_rows[k]])
-        a_keys = [key_of[anchors[k][0]] for k in order]
-        ax = [pri[anchors[k][0]].xs[a_rows[k]] for k in order]
-        ay = [pri[anchors[k][0]].ys[a_rows[k]] for k in order]
-        az = [pri[anchors[k][0]].zs[a_rows[k]] for k in order]
-        band = chord_for_km(max_km) + 1e-9
+        out: dict[int, dict[int, float]] = {}
         for i in ambiguous:
-            key = key_of[i]
-            kms = km_of.setdefault(key, {})
-            p = pri[i]
-            for j in range(len(p.row_ids)):
-                r = p.row_ids[j]
-                if r in kms:
-                    continue
-                if towns and p.row_kinds[j] != "city" and p.row_kinds[j] != "admin2":
-                    kms[r] = math.inf
-                    continue
-                px, py, pz = p.xs[j], p.ys[j], p.zs[j]
-                best = 5.0  # squared chords of unit vectors are at most 4
-                for k in range(bisect.bisect_left(az, pz - band), bisect.bisect_right(az, pz + band)):
-                    if a_keys[k] != key:
-                        dx, dy, dz = px - ax[k], py - ay[k], pz - az[k]
-                        d2 = dx * dx + dy * dy + dz * dz
-                        if d2 < best:
-                            best = d2
-                kms[r] = chord_km(best) if best < 5.0 else math.inf
-    out: dict[int, dict[int, float]] = {}
+            kms = km_of[key_of[i]]
+            near = {r: v for r in base[i] if (v := kms[r]) <= max_km}
+            if near:
+                out[i] = near
+        return out
+    # Up to a few thousand distances: plain floats beat numpy's cost per call.
+    # Each name's candidates carry their unit vectors (see _Priors): no lookups in the big tables.
+    # Anchors sorted by z (the sine of latitude): an anchor within max_km differs in z by at
+    # most the chord of max_km, so each candidate scans only that band of them.
+    # A place that is an anchor twice for one name ("Springfield" read twice) counts once.
+    seen: set[tuple[str, int]] = set()
+    keys0: list[str] = []
+    xs0: list[float] = []
+    ys0: list[float] = []
+    zs0: list[float] = []
+    for i, r in anchors:
+        key = key_of[i]
+        if (key, r) in seen:
+            continue
+        seen.add((key, r))
+        pa = pri[i]
+        j = pa.row_ids.index(r)
+        keys0.append(key)
+        xs0.append(pa.xs[j])
+        ys0.append(pa.ys[j])
+        zs0.append(pa.zs[j])
+    order = sorted(range(len(zs0)), key=zs0.__getitem__)
+    a_keys = [keys0[k] for k in order]
+    ax = [xs0[k] for k in order]
+    ay = [ys0[k] for k in order]
+    az = [zs0[k] for k in order]
+    band = chord_for_km(max_km) + 1e-9
+    # A squared chord beyond the band's is farther than max_km: left out below, so its km is not needed.
+    band2 = band * band
+    # One distance per name and candidate (the same for every span of the same priors), by the
+    # candidate's position; infinite where not measured (``towns``) or beyond the band.
+    km_at: dict[_Priors, list[float]] = {}
     for i in ambiguous:
-        kms = km_of[key_of[i]]
-        near = {r: v for r in base[i] if (v := kms[r]) <= max_km}
+        p = pri[i]
+        if p in km_at:
+            continue
+        key = key_of[i]
+        kms_j = [math.inf] * len(p.row_ids)
+        for j in (p.town_js if towns else p.all_js):
+            px, py, pz = p.xs[j], p.ys[j], p.zs[j]
+            best = band2
+            for k in range(bisect.bisect_left(az, pz - band), bisect.bisect_right(az, pz + band)):
+                # The squared chord summed one axis at a time, as dx*dx + dy*dy + dz*dz
+                # adds up: an anchor no nearer than the best is left after the first term
+                # that shows it.
+                dx = px - ax[k]
+                d2 = dx * dx
+                if d2 < best:
+                    dy = py - ay[k]
+                    d2 += dy * dy
+                    if d2 < best:
+                        dz = pz - az[k]
+                        d2 += dz * dz
+                        if d2 < best and a_keys[k] != key:
+                            best = d2
+            if best < band2:
+                kms_j[j] = chord_km(best)
+        km_at[p] = kms_j
+    found: dict[int, dict[int, float]] = {}
+    for i in ambiguous:
+        p = pri[i]
+        kms_j = km_at[p]
+        near = {}
+        for j in (p.town_js if towns else p.all_js):  # base[i]'s rows, in its order (see _Priors)
+            v = kms_j[j]
+            if v <= max_km:
+                near[p.row_ids[j]] = v
         if near:
-            out[i] = near
-    return out
+            found[i] = near
+    return found
 
 
 def _unit_vectors(gaz: Gazetteer) -> tuple[list[float], list[float], list[float]]:
