@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from mypy_extensions import mypyc_attr
 
@@ -35,21 +35,21 @@ __all__ = ["OVERRIDE", "Document", "Mention", "check_overrides", "explain", "geo
 
 #: What an override adds to its place's score in ``explain``: more than any evidence can.
 #: An overridden mention takes its place whatever the other scores are.
-OVERRIDE = 1000.0
+OVERRIDE: Final = 1000.0
 
 # Words next to a name that say what kind of place it is.
-CITY_CUES = re.compile(r"(?:\b(?:town|city|village|capital|suburb|port|municipality) of\s+$)", re.I)
-CITY_AFTER = re.compile(r"^\s+(?:city|town|village)\b", re.I)
-ADMIN_CUES = re.compile(r"(?:\b(?:state|province|region|district|county|governorate|oblast|prefecture) of\s+$)",
+CITY_CUES: Final = re.compile(r"(?:\b(?:town|city|village|capital|suburb|port|municipality) of\s+$)", re.I)
+CITY_AFTER: Final = re.compile(r"^\s+(?:city|town|village)\b", re.I)
+ADMIN_CUES: Final = re.compile(r"(?:\b(?:state|province|region|district|county|governorate|oblast|prefecture) of\s+$)",
                         re.I)
-CITY_AFTER_LETTERS = frozenset("ctv")  # first letters of the words CITY_AFTER looks for
-ADMIN_AFTER_LETTERS = frozenset("sprdogal")
+CITY_AFTER_LETTERS: Final = frozenset("ctv")  # first letters of the words CITY_AFTER looks for
+ADMIN_AFTER_LETTERS: Final = frozenset("sprdogal")
 # "the New York attorney general", "Ohio lawmakers": offices of a state, not of a city.
-ADMIN_AFTER = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture|attorney general"
+ADMIN_AFTER: Final = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture|attorney general"
                          r"|governor|legislature|lawmakers|general assembly)\b", re.I)
 # Where a sentence ends: after . ! ? (and closing quotes) before a capital, or at line breaks.
 # The first character is a plain set, which lets the regex engine skip ahead quickly.
-_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|(?<=\n)\n*)")
+_SENTENCE_END: Final = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|(?<=\n)\n*)")
 
 
 #: Columns of ``Document.places``, in order.
@@ -94,7 +94,7 @@ class Mention:
         return f"Mention({self.text!r} [{self.start}:{self.end}] {self.form} -> {where!r})"
 
 
-_MENTION_SETTERS: tuple[Any, ...] = tuple(Mention.__dict__[f].__set__ for f in (
+_MENTION_SETTERS: Final[tuple[Any, ...]] = tuple(Mention.__dict__[f].__set__ for f in (
     "start", "end", "text", "form", "place", "sentence", "score", "qualifier", "index"))
 
 
@@ -292,7 +292,7 @@ def _find_or(text: str, char: str, start: int, missing: int) -> int:
 
 
 #: What may stand between a sentence's final . ! ? and the space after it (see _SENTENCE_END).
-_SENTENCE_CLOSERS = "\"'”’)"
+_SENTENCE_CLOSERS: Final = "\"'”’)"
 
 
 def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) -> str:
@@ -307,7 +307,7 @@ def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) 
 
 
 #: A "sentence" longer than this (text with no full stops) is clipped around the mention.
-MAX_SENTENCE = 600
+MAX_SENTENCE: Final = 600
 
 
 def _clip(text: str, start: int, end: int, pos: int) -> str:
@@ -353,9 +353,9 @@ def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
     return {k: wc if (k == "city" and city) else wa if (k in ADMIN_KINDS and admin) else 0.0 for k in pri.kinds}
 
 
-ADMIN_KINDS = ("admin1", "admin2")
+ADMIN_KINDS: Final = ("admin1", "admin2")
 #: Kinds of place whose confident first guess is evidence of nearness for the others.
-ANCHOR_KINDS = ("city", "admin2", "admin1", "physical")
+ANCHOR_KINDS: Final = ("city", "admin2", "admin1", "physical")
 
 
 class _Priors:
@@ -861,7 +861,7 @@ class _Context:
             self.heads[q] = ({c for c in ph.countries if c}, {a for a in ph.admin1s if a})
 
 
-_NONE: dict[str, float] = {}  # read only
+_NONE: Final[dict[str, float]] = {}  # read only
 
 
 def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[dict[int, float], set[int]]:
@@ -966,7 +966,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     return sc, qualified
 
 
-_NONE_ROWS: dict[int, float] = {}  # read only
+_NONE_ROWS: Final[dict[int, float]] = {}  # read only
 
 
 def _qualifier_row(c: _Context, q: int) -> int:
@@ -992,7 +992,7 @@ def _kind_class(kind: str) -> str:
 
 
 #: What joins the items of a coordinated list.
-_LIST_SEPARATORS = (", ", " and ", ", and ", " or ", ", or ", " & ")
+_LIST_SEPARATORS: Final = (", ", " and ", ", and ", " or ", ", or ", " & ")
 
 
 def _lists(text: str, spans: list[Span], top_kinds: list[str]) -> tuple[dict[int, dict[str, float]],
@@ -1057,9 +1057,9 @@ def _list_of_qualifier_kind(c: _Context, i: int, q: int, qkind: str, qcountry: s
     return n / len(others) if others else 0.0
 
 
-NATIONAL = "(national or larger)"
+NATIONAL: Final = "(national or larger)"
 #: At most this many confident places serve as evidence of nearness (an even sample).
-MAX_ANCHORS = 200
+MAX_ANCHORS: Final = 200
 
 
 def _region_key(admin1: str | None) -> str:
