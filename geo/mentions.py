@@ -18,7 +18,6 @@ where a rule needs it.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import json
 import os
@@ -287,7 +286,22 @@ class Matcher:
         while p >= 0:
             cont.append(p)
             p = marks.find(b"c", p + 1)
-        return [(a - bisect.bisect_left(cont, a), b - bisect.bisect_left(cont, b), g) for a, b, g in found]
+        # Matches come in text order: one walk along ``cont`` counts the continuation bytes before
+        # each offset (what bisect_left would find), stepping back should an offset come earlier.
+        out: list[tuple[int, int, int]] = []
+        k, nc = 0, len(cont)
+        for a, b, g in found:
+            while k < nc and cont[k] < a:
+                k += 1
+            while k > 0 and cont[k - 1] >= a:
+                k -= 1
+            ka = k
+            while k < nc and cont[k] < b:
+                k += 1
+            while k > 0 and cont[k - 1] >= b:
+                k -= 1
+            out.append((a - ka, b - k, g))
+        return out
 
     def candidates(self, group: int) -> tuple[tuple[int, int], ...]:
         a, b = self.starts[group], self.starts[group + 1]
