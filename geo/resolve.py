@@ -1160,7 +1160,7 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
         for j in (p.town_js if towns else p.all_js):
             px, py, pz = p.xs[j], p.ys[j], p.zs[j]
             best = band2
-            for k in range(bisect.bisect_left(az, pz - band), bisect.bisect_right(az, pz + band)):
+            for k in range(_bisect_left(az, pz - band), _bisect_right(az, pz + band)):
                 # The squared chord summed one axis at a time, as dx*dx + dy*dy + dz*dz
                 # adds up: an anchor no nearer than the best is left after the first term
                 # that shows it.
@@ -1190,6 +1190,30 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
             found[i] = near
     return found
 
+
+
+def _bisect_left(a: list[float], x: float) -> int:
+    """``bisect.bisect_left(a, x)``, the same comparisons: compiled, with no float boxed."""
+    lo, hi = 0, len(a)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _bisect_right(a: list[float], x: float) -> int:
+    """``bisect.bisect_right(a, x)``, the same comparisons: compiled, with no float boxed."""
+    lo, hi = 0, len(a)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x < a[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 def _unit_vectors(gaz: Gazetteer) -> tuple[list[float], list[float], list[float]]:
     """Every row's position as a unit vector: lists of x, y and z."""

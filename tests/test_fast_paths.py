@@ -7,6 +7,7 @@ shortcuts themselves on the cases they treat apart.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
 import pickle
@@ -16,7 +17,16 @@ import pytest
 
 from geo.gazetteer import load_gazetteer
 from geo.mentions import _PREV_REVERSED, MAX_SCANNED_EXTRA, _fold_text, _prev_word, matcher
-from geo.resolve import _SENTENCE_END, Mention, _mention, _MentionSlots, _round4, _sentences
+from geo.resolve import (
+    _SENTENCE_END,
+    Mention,
+    _bisect_left,
+    _bisect_right,
+    _mention,
+    _MentionSlots,
+    _round4,
+    _sentences,
+)
 
 
 def _prev_word_by_regex(text: str, start: int) -> str:
@@ -92,3 +102,12 @@ def test_a_fast_mention_is_a_mention() -> None:
         assert dataclasses.replace(fast, index=7) == dataclasses.replace(made, index=7)
         with pytest.raises(dataclasses.FrozenInstanceError):
             fast.start = 1  # type: ignore[misc]
+
+
+def test_bisects_are_the_bisect_modules() -> None:
+    rng = random.Random(16)
+    for n in (0, 1, 2, 3, 8, 50):
+        a = sorted(rng.choice([rng.uniform(-1.0, 1.0), 0.25, -0.5]) for _ in range(n))
+        for x in [*a, *(v + 1e-12 for v in a), *(v - 1e-12 for v in a), -2.0, 2.0, 0.25, 0.0]:
+            assert _bisect_left(a, x) == bisect.bisect_left(a, x), (a, x)
+            assert _bisect_right(a, x) == bisect.bisect_right(a, x), (a, x)
