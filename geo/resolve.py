@@ -15,7 +15,6 @@ qualifiers ("Paris, Texas"), words such as "the town of", and one sense per name
 
 from __future__ import annotations
 
-import bisect
 import html
 import math
 import re
@@ -323,13 +322,26 @@ _SENTENCE_CLOSERS: Final = "\"'”’)"
 
 def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) -> str:
     """The sentence around ``pos``; mentions of one sentence share one string."""
-    i = bisect.bisect_right(starts, pos) - 1
+    i = _bisect_right_int(starts, pos) - 1
     got = cache.get(i)
     if got is None:
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
         sentence = text[starts[i]:end].strip()
         got = cache[i] = sentence if len(sentence) <= MAX_SENTENCE else _clip(text, starts[i], end, pos)
     return got
+
+
+
+def _bisect_right_int(a: list[int], x: int) -> int:
+    """``bisect.bisect_right(a, x)``, the same comparisons: compiled, with no int boxed."""
+    lo, hi = 0, len(a)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x < a[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 #: A "sentence" longer than this (text with no full stops) is clipped around the mention.
@@ -938,12 +950,12 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
         a_other = total_a.get(pr.region_keys[j], 0.0) - ga.get(pr.region_keys[j], 0.0)
         a_other = a_other if a_other > 0.0 else 0.0
         share = c_other / others if others else 0.0
-        km = near.get(row, -1.0)
+        km = near.get(row, -1.0) if near else -1.0  # most spans have none: no row boxed to look up
         prox = math.exp(-km / near_km) if km >= 0.0 else 0.0
         c1 = c_other if c_other < 1.0 else 1.0
         a1 = a_other if a_other < 1.0 else 1.0
         lone = 1.0 if lonely and not c_other and kind == "country" else 0.0
-        km2 = near_possible.get(row, -1.0)
+        km2 = near_possible.get(row, -1.0) if near_possible else -1.0
         possible = math.exp(-km2 / local_km) if km2 >= 0.0 else 0.0
         abroad = elsewhere if pr.capitals[j] else 0.0
         score = (priors[j] + w_c * c1 + w_share * share + w_a * a1 + w_near * prox + w_possible * possible

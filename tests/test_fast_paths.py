@@ -22,6 +22,7 @@ from geo.resolve import (
     Mention,
     _bisect_left,
     _bisect_right,
+    _bisect_right_int,
     _mention,
     _MentionSlots,
     _round4,
@@ -111,3 +112,7 @@ def test_bisects_are_the_bisect_modules() -> None:
         for x in [*a, *(v + 1e-12 for v in a), *(v - 1e-12 for v in a), -2.0, 2.0, 0.25, 0.0]:
             assert _bisect_left(a, x) == bisect.bisect_left(a, x), (a, x)
             assert _bisect_right(a, x) == bisect.bisect_right(a, x), (a, x)
+    for n in (0, 1, 2, 5, 40):
+        a = sorted(rng.randrange(0, 30) for _ in range(n))
+        for x in range(-2, 33):
+            assert _bisect_right_int(a, x) == bisect.bisect_right(a, x), (a, x)
