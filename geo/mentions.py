@@ -18,14 +18,13 @@ where a rule needs it.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -34,7 +33,7 @@ from geo.gazetteer import FOLD_TABLE, PHRASE_KINDS, Gazetteer, load_gazetteer
 
 __all__ = ["MATCHER_FILE", "Matcher", "Span", "find_mentions", "matcher", "save_matcher"]
 
-DEMONYM = 3
+DEMONYM: Final = 3
 
 
 def _words(block: str) -> frozenset[str]:
@@ -42,7 +41,7 @@ def _words(block: str) -> frozenset[str]:
 
 
 # Words before a name that make it a person's name ("Foreign Minister Ararat Mirzoyan").
-TITLES = _words("""
+TITLES: Final = _words("""
 President Premier Minister Secretary Senator Sen Rep Representative Gov Governor Mayor Mr Mrs Ms Miss Dr
 General Gen Colonel Col Captain Capt Lieutenant Lt Sergeant Sgt Judge Justice King Queen Prince Princess Pope
 Rev Reverend Sheikh Chancellor Ambassador spokesperson spokesman spokeswoman Spokesperson Spokesman
@@ -51,7 +50,7 @@ Lord Lady Saint Sister Brother Father Bishop Archbishop Cardinal Rabbi Imam Prof
 Sheriff Attorney Councilman Councilwoman Councillor Alderman Speaker Leader Emir Crown
 """)
 # Words after a name that make it part of an organisation or event, not a place mention.
-ORG_HEADS = _words("""
+ORG_HEADS: Final = _words("""
 Post Times Journal Tribune Herald Gazette Chronicle Review Daily Press News Observer Examiner Inquirer
 Sentinel Courier Dispatch Star Sun Globe Telegraph Guardian Independent Mirror Standard Record Register
 University College School Academy Institute Hospital Clinic Airport Station Stadium Arena Park Hotel Museum
@@ -64,12 +63,12 @@ Energy Oil Gas Telecom Media Television TV Radio Network Tech State Street Avenu
 Tower Center Centre Hall Building Mall Market
 """)
 # Words before a name that belong to it ("North Carolina" is matched whole; these qualify others).
-NAME_PREFIXES = _words("""
+NAME_PREFIXES: Final = _words("""
 North South East West Northern Southern Eastern Western Central Greater Upper Lower Inner Outer Metro Downtown
 Old New Lake Mount Mt Port Fort Ft Saint St San Santa Cape Gulf Bay Isle Rio Los Las El La Le Del Des Al The
 """)
 # Capitalised words that name no place in news, though a village somewhere bears the name.
-NOT_PLACES = _words("""
+NOT_PLACES: Final = _words("""
 January February March April May June July August September October November December Jan Feb Mar Apr Jun Jul
 Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday Christmas Easter Police
 Council Court Congress Commerce Industry Bank Post Research Justice Supreme University College Street Road
@@ -85,28 +84,28 @@ Marines Corps Fire To From Mill Bridge Eagle Red Lot Evens But And Or If So Yet 
 Each Every Other Such Union Drug Area Hill
 """) | {"White House", "El Niño", "El Nino", "La Niña", "La Nina"}
 # Words after a name that make it a person: "Obama said".
-SPEECH_VERBS = _words("""
+SPEECH_VERBS: Final = _words("""
 said says told added asked announced stated explained noted wrote argued insisted replied warned claimed
 admitted testified tweeted acknowledged recalled urged vowed denied confirmed
 """)
 # Demonyms that, alone, mostly name a language.
-LANGUAGE_DEMONYMS = frozenset({"English"})
+LANGUAGE_DEMONYMS: Final = frozenset({"English"})
 # A common given name or surname alone is a person's, unless a place of this size bears it.
-PERSON_NAME_MAX_POPULATION = 40_000
+PERSON_NAME_MAX_POPULATION: Final = 40_000
 # A one-word place named like a common English word needs a locative unless it is this big.
-COMMON_WORD_MAX_POPULATION = 50_000
+COMMON_WORD_MAX_POPULATION: Final = 50_000
 # A one-word name at the start of a sentence, said nowhere else, is a place only if this big.
-SENTENCE_INITIAL_MIN_POPULATION = 100_000
+SENTENCE_INITIAL_MIN_POPULATION: Final = 100_000
 # Words before a name that show it is a place: "in Lincoln", "near Jordan".
-LOCATIVES = _words("""
+LOCATIVES: Final = _words("""
 in at from to near outside across into toward towards around between through via throughout inside within over
 of off along beyond past and
 """)
 # What follows an all-caps dateline: "BEIRUT (AP) -", "BAKU, Azerbaijan".
-DATELINE_NEXT = (",", " ", "(", "-", "—")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
+DATELINE_NEXT: Final = (",", " ", "(", "-", "—")
+_WORD: Final = re.compile(r"[A-Za-z][A-Za-z'\-\.]*")
 # Characters that end a sentence, a clause or a quotation, before a sentence-initial word.
-SENTENCE_END_CHARS = frozenset('.!?:;"“”»)]')
+SENTENCE_END_CHARS: Final = frozenset('.!?:;"“”»)]')
 
 
 @dataclass(slots=True, init=False)
@@ -287,7 +286,22 @@ class Matcher:
         while p >= 0:
             cont.append(p)
             p = marks.find(b"c", p + 1)
-        return [(a - bisect.bisect_left(cont, a), b - bisect.bisect_left(cont, b), g) for a, b, g in found]
+        # Matches come in text order: one walk along ``cont`` counts the continuation bytes before
+        # each offset (what bisect_left would find), stepping back should an offset come earlier.
+        out: list[tuple[int, int, int]] = []
+        k, nc = 0, len(cont)
+        for a, b, g in found:
+            while k < nc and cont[k] < a:
+                k += 1
+            while k > 0 and cont[k - 1] >= a:
+                k -= 1
+            ka = k
+            while k < nc and cont[k] < b:
+                k += 1
+            while k > 0 and cont[k - 1] >= b:
+                k -= 1
+            out.append((a - ka, b - k, g))
+        return out
 
     def candidates(self, group: int) -> tuple[tuple[int, int], ...]:
         a, b = self.starts[group], self.starts[group + 1]
@@ -314,14 +328,14 @@ class Matcher:
 
 #: Continuation bytes above which ``Matcher.matches`` maps byte offsets in numpy rather than one
 #: continuation byte at a time.
-MAX_SCANNED_EXTRA = 256
-_CONTINUATION_AS_C = bytes(0x63 if 0x80 <= i < 0xC0 else 0x20 for i in range(256))
+MAX_SCANNED_EXTRA: Final = 256
+_CONTINUATION_AS_C: Final = bytes(0x63 if 0x80 <= i < 0xC0 else 0x20 for i in range(256))
 #: Distinct matched texts whose facts are kept; more and the cache starts again.
-MAX_SURFACES = 200_000
+MAX_SURFACES: Final = 200_000
 #: The prebuilt matcher of a gazetteer folder, written by ``save_matcher`` (scripts/build_shapes.py).
-MATCHER_FILE = "index-matcher.bin"
-MATCHER_MAGIC = b"geo-matcher\x00\n"  # a NUL byte: git and other tools see a binary file
-MATCHER_FORMAT = 2  # 2: byte-wise automaton over UTF-8
+MATCHER_FILE: Final = "index-matcher.bin"
+MATCHER_MAGIC: Final = b"geo-matcher\x00\n"  # a NUL byte: git and other tools see a binary file
+MATCHER_FORMAT: Final = 2  # 2: byte-wise automaton over UTF-8
 
 
 def _probe_text(keys: list[str]) -> str:
@@ -367,7 +381,7 @@ def matcher(gaz: Gazetteer) -> Matcher:
     return gaz.derived(_load_or_build)
 
 
-_ASCII_BYTES = bytes(range(128))
+_ASCII_BYTES: Final = bytes(range(128))
 
 
 def _fold_text(text: str) -> str:
@@ -403,12 +417,12 @@ def _is_word_char(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
-_CAPITALS_AS_A = bytes(0x41 if 0x41 <= i <= 0x5A else 0x20 for i in range(256))
+_CAPITALS_AS_A: Final = bytes(0x41 if 0x41 <= i <= 0x5A else 0x20 for i in range(256))
 
 
-_PREV_REVERSED = re.compile(r"[ \t]*((?:[^\W_]|['.\-])*)")
+_PREV_REVERSED: Final = re.compile(r"[ \t]*((?:[^\W_]|['.\-])*)")
 # What _PREV_REVERSED reads as part of the word, or skips before it, besides letters and digits.
-_PREV_WORD_CHARS = "'.-\t"
+_PREV_WORD_CHARS: Final = "'.-\t"
 
 
 def _prev_word(text: str, start: int) -> str:
@@ -613,7 +627,7 @@ def _drop_name_pairs(text: str, spans: list[Span], persons: set[str], firsts: fr
     return [s for s in spans if s.text not in persons or s.form != "name" or " " in s.text]
 
 
-STRONG_KINDS = ("country", "region", "disputed", "admin1", "corridor", "physical")
+STRONG_KINDS: Final = ("country", "region", "disputed", "admin1", "corridor", "physical")
 
 
 def _strong_rows(gaz: Gazetteer) -> tuple[np.ndarray, np.ndarray]:

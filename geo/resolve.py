@@ -15,14 +15,13 @@ qualifiers ("Paris, Texas"), words such as "the town of", and one sense per name
 
 from __future__ import annotations
 
-import bisect
 import html
 import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from mypy_extensions import mypyc_attr
 
@@ -35,21 +34,21 @@ __all__ = ["OVERRIDE", "Document", "Mention", "check_overrides", "explain", "geo
 
 #: What an override adds to its place's score in ``explain``: more than any evidence can.
 #: An overridden mention takes its place whatever the other scores are.
-OVERRIDE = 1000.0
+OVERRIDE: Final = 1000.0
 
 # Words next to a name that say what kind of place it is.
-CITY_CUES = re.compile(r"(?:\b(?:town|city|village|capital|suburb|port|municipality) of\s+$)", re.I)
-CITY_AFTER = re.compile(r"^\s+(?:city|town|village)\b", re.I)
-ADMIN_CUES = re.compile(r"(?:\b(?:state|province|region|district|county|governorate|oblast|prefecture) of\s+$)",
+CITY_CUES: Final = re.compile(r"(?:\b(?:town|city|village|capital|suburb|port|municipality) of\s+$)", re.I)
+CITY_AFTER: Final = re.compile(r"^\s+(?:city|town|village)\b", re.I)
+ADMIN_CUES: Final = re.compile(r"(?:\b(?:state|province|region|district|county|governorate|oblast|prefecture) of\s+$)",
                         re.I)
-CITY_AFTER_LETTERS = frozenset("ctv")  # first letters of the words CITY_AFTER looks for
-ADMIN_AFTER_LETTERS = frozenset("sprdogal")
+CITY_AFTER_LETTERS: Final = frozenset("ctv")  # first letters of the words CITY_AFTER looks for
+ADMIN_AFTER_LETTERS: Final = frozenset("sprdogal")
 # "the New York attorney general", "Ohio lawmakers": offices of a state, not of a city.
-ADMIN_AFTER = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture|attorney general"
+ADMIN_AFTER: Final = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture|attorney general"
                          r"|governor|legislature|lawmakers|general assembly)\b", re.I)
 # Where a sentence ends: after . ! ? (and closing quotes) before a capital, or at line breaks.
 # The first character is a plain set, which lets the regex engine skip ahead quickly.
-_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|(?<=\n)\n*)")
+_SENTENCE_END: Final = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|(?<=\n)\n*)")
 
 
 #: Columns of ``Document.places``, in order.
@@ -94,8 +93,34 @@ class Mention:
         return f"Mention({self.text!r} [{self.start}:{self.end}] {self.form} -> {where!r})"
 
 
-_MENTION_SETTERS: tuple[Any, ...] = tuple(Mention.__dict__[f].__set__ for f in (
+_MENTION_SETTERS: Final[tuple[Any, ...]] = tuple(Mention.__dict__[f].__set__ for f in (
     "start", "end", "text", "form", "place", "sentence", "score", "qualifier", "index"))
+
+
+@mypyc_attr(native_class=False)
+class _MentionSlots:
+    """A Mention's slots without its frozen ``__setattr__``: ``_mention`` fills one and makes it
+    a Mention, a third of the cost of Mention's own ``__init__`` (nine calls of slot setters)."""
+
+    __slots__ = ("start", "end", "text", "form", "place", "sentence", "score", "qualifier", "index")
+
+
+def _mention(start: int, end: int, text: str, form: str, place: Place | None, sentence: str, score: float,
+             qualifier: Place | None, index: int) -> Mention:
+    """``Mention(start, end, text, form, place, sentence, score, qualifier, index)``, made faster:
+    the same slots set plainly, then the object's class changed to Mention (same layout)."""
+    m: Any = _MentionSlots()
+    m.start = start
+    m.end = end
+    m.text = text
+    m.form = form
+    m.place = place
+    m.sentence = sentence
+    m.score = score
+    m.qualifier = qualifier
+    m.index = index
+    m.__class__ = Mention
+    return m
 
 
 @mypyc_attr(native_class=False)  # a plain Python class where compiled, so that it pickles as it does in Python
@@ -292,12 +317,12 @@ def _find_or(text: str, char: str, start: int, missing: int) -> int:
 
 
 #: What may stand between a sentence's final . ! ? and the space after it (see _SENTENCE_END).
-_SENTENCE_CLOSERS = "\"'”’)"
+_SENTENCE_CLOSERS: Final = "\"'”’)"
 
 
 def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) -> str:
     """The sentence around ``pos``; mentions of one sentence share one string."""
-    i = bisect.bisect_right(starts, pos) - 1
+    i = _bisect_right_int(starts, pos) - 1
     got = cache.get(i)
     if got is None:
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
@@ -306,8 +331,21 @@ def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) 
     return got
 
 
+
+def _bisect_right_int(a: list[int], x: int) -> int:
+    """``bisect.bisect_right(a, x)``, the same comparisons: compiled, with no int boxed."""
+    lo, hi = 0, len(a)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x < a[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 #: A "sentence" longer than this (text with no full stops) is clipped around the mention.
-MAX_SENTENCE = 600
+MAX_SENTENCE: Final = 600
 
 
 def _clip(text: str, start: int, end: int, pos: int) -> str:
@@ -353,9 +391,9 @@ def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
     return {k: wc if (k == "city" and city) else wa if (k in ADMIN_KINDS and admin) else 0.0 for k in pri.kinds}
 
 
-ADMIN_KINDS = ("admin1", "admin2")
+ADMIN_KINDS: Final = ("admin1", "admin2")
 #: Kinds of place whose confident first guess is evidence of nearness for the others.
-ANCHOR_KINDS = ("city", "admin2", "admin1", "physical")
+ANCHOR_KINDS: Final = ("city", "admin2", "admin1", "physical")
 
 
 class _Priors:
@@ -662,7 +700,7 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
                 text_, end = text[start:qs.end], qs.end
                 merged.add(q)
         sentence = _sentence_at(text, starts, start, sentence_cache)
-        m = Mention(start, end, text_, s.form, _place(gaz, places, row), sentence, _round4(conf), qual,
+        m = _mention(start, end, text_, s.form, _place(gaz, places, row), sentence, _round4(conf), qual,
                     len(mentions))
         mentions.append(m)
         span_of.append(i)
@@ -861,7 +899,7 @@ class _Context:
             self.heads[q] = ({c for c in ph.countries if c}, {a for a in ph.admin1s if a})
 
 
-_NONE: dict[str, float] = {}  # read only
+_NONE: Final[dict[str, float]] = {}  # read only
 
 
 def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[dict[int, float], set[int]]:
@@ -912,12 +950,12 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
         a_other = total_a.get(pr.region_keys[j], 0.0) - ga.get(pr.region_keys[j], 0.0)
         a_other = a_other if a_other > 0.0 else 0.0
         share = c_other / others if others else 0.0
-        km = near.get(row, -1.0)
+        km = near.get(row, -1.0) if near else -1.0  # most spans have none: no row boxed to look up
         prox = math.exp(-km / near_km) if km >= 0.0 else 0.0
         c1 = c_other if c_other < 1.0 else 1.0
         a1 = a_other if a_other < 1.0 else 1.0
         lone = 1.0 if lonely and not c_other and kind == "country" else 0.0
-        km2 = near_possible.get(row, -1.0)
+        km2 = near_possible.get(row, -1.0) if near_possible else -1.0
         possible = math.exp(-km2 / local_km) if km2 >= 0.0 else 0.0
         abroad = elsewhere if pr.capitals[j] else 0.0
         score = (priors[j] + w_c * c1 + w_share * share + w_a * a1 + w_near * prox + w_possible * possible
@@ -966,7 +1004,7 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     return sc, qualified
 
 
-_NONE_ROWS: dict[int, float] = {}  # read only
+_NONE_ROWS: Final[dict[int, float]] = {}  # read only
 
 
 def _qualifier_row(c: _Context, q: int) -> int:
@@ -992,7 +1030,7 @@ def _kind_class(kind: str) -> str:
 
 
 #: What joins the items of a coordinated list.
-_LIST_SEPARATORS = (", ", " and ", ", and ", " or ", ", or ", " & ")
+_LIST_SEPARATORS: Final = (", ", " and ", ", and ", " or ", ", or ", " & ")
 
 
 def _lists(text: str, spans: list[Span], top_kinds: list[str]) -> tuple[dict[int, dict[str, float]],
@@ -1057,9 +1095,9 @@ def _list_of_qualifier_kind(c: _Context, i: int, q: int, qkind: str, qcountry: s
     return n / len(others) if others else 0.0
 
 
-NATIONAL = "(national or larger)"
+NATIONAL: Final = "(national or larger)"
 #: At most this many confident places serve as evidence of nearness (an even sample).
-MAX_ANCHORS = 200
+MAX_ANCHORS: Final = 200
 
 
 def _region_key(admin1: str | None) -> str:
@@ -1134,7 +1172,7 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
         for j in (p.town_js if towns else p.all_js):
             px, py, pz = p.xs[j], p.ys[j], p.zs[j]
             best = band2
-            for k in range(bisect.bisect_left(az, pz - band), bisect.bisect_right(az, pz + band)):
+            for k in range(_bisect_left(az, pz - band), _bisect_right(az, pz + band)):
                 # The squared chord summed one axis at a time, as dx*dx + dy*dy + dz*dz
                 # adds up: an anchor no nearer than the best is left after the first term
                 # that shows it.
@@ -1164,6 +1202,30 @@ def _nearness(gaz: Gazetteer, pri: list[_Priors], base: list[dict[int, float]], 
             found[i] = near
     return found
 
+
+
+def _bisect_left(a: list[float], x: float) -> int:
+    """``bisect.bisect_left(a, x)``, the same comparisons: compiled, with no float boxed."""
+    lo, hi = 0, len(a)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _bisect_right(a: list[float], x: float) -> int:
+    """``bisect.bisect_right(a, x)``, the same comparisons: compiled, with no float boxed."""
+    lo, hi = 0, len(a)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x < a[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 def _unit_vectors(gaz: Gazetteer) -> tuple[list[float], list[float], list[float]]:
     """Every row's position as a unit vector: lists of x, y and z."""

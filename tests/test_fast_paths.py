@@ -7,14 +7,27 @@ shortcuts themselves on the cases they treat apart.
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import math
+import pickle
 import random
 
 import pytest
 
 from geo.gazetteer import load_gazetteer
 from geo.mentions import _PREV_REVERSED, MAX_SCANNED_EXTRA, _fold_text, _prev_word, matcher
-from geo.resolve import _SENTENCE_END, _round4, _sentences
+from geo.resolve import (
+    _SENTENCE_END,
+    Mention,
+    _bisect_left,
+    _bisect_right,
+    _bisect_right_int,
+    _mention,
+    _MentionSlots,
+    _round4,
+    _sentences,
+)
 
 
 def _prev_word_by_regex(text: str, start: int) -> str:
@@ -74,3 +87,32 @@ def test_sentences_until_an_offset_are_the_first_of_all() -> None:
         later = [s for s in every if s > until]
         # Every start up to ``until`` and the first one after it (which ends the last sentence needed).
         assert some == [s for s in every if s <= until] + later[:1], until
+
+
+def test_a_fast_mention_is_a_mention() -> None:
+    """``_mention`` (a slotted twin given Mention's class) makes what ``Mention(...)`` makes."""
+    assert _MentionSlots.__slots__ == Mention.__slots__
+    place = load_gazetteer().place("country:AZ")
+    for args in [(9, 13, "Baku", "name", place, "Talks in Baku.", 0.9526, None, 0),
+                 (0, 11, "Azerbaijani", "demonym", None, "Azerbaijani talks.", 1.0, place, 3)]:
+        made, fast = Mention(*args), _mention(*args)
+        assert type(fast) is Mention and isinstance(fast, Mention)
+        assert fast == made and hash(fast) == hash(made) and repr(fast) == repr(made)
+        assert [getattr(fast, f.name) for f in dataclasses.fields(Mention)] == list(args)
+        assert pickle.loads(pickle.dumps(fast)) == made
+        assert dataclasses.replace(fast, index=7) == dataclasses.replace(made, index=7)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            fast.start = 1  # type: ignore[misc]
+
+
+def test_bisects_are_the_bisect_modules() -> None:
+    rng = random.Random(16)
+    for n in (0, 1, 2, 3, 8, 50):
+        a = sorted(rng.choice([rng.uniform(-1.0, 1.0), 0.25, -0.5]) for _ in range(n))
+        for x in [*a, *(v + 1e-12 for v in a), *(v - 1e-12 for v in a), -2.0, 2.0, 0.25, 0.0]:
+            assert _bisect_left(a, x) == bisect.bisect_left(a, x), (a, x)
+            assert _bisect_right(a, x) == bisect.bisect_right(a, x), (a, x)
+    for n in (0, 1, 2, 5, 40):
+        a = sorted(rng.randrange(0, 30) for _ in range(n))
+        for x in range(-2, 33):
+            assert _bisect_right_int(a, x) == bisect.bisect_right(a, x), (a, x)
