@@ -331,7 +331,6 @@ def _sentence_at(text: str, starts: list[int], pos: int, cache: dict[int, str]) 
     return got
 
 
-
 def _bisect_right_int(a: list[int], x: int) -> int:
     """``bisect.bisect_right(a, x)``, the same comparisons: compiled, with no int boxed."""
     lo, hi = 0, len(a)
@@ -1226,6 +1225,7 @@ def _bisect_right(a: list[float], x: float) -> int:
         else:
             lo = mid + 1
     return lo
+
 
 def _unit_vectors(gaz: Gazetteer) -> tuple[list[float], list[float], list[float]]:
     """Every row's position as a unit vector: lists of x, y and z."""
