@@ -397,17 +397,22 @@ def _read_geometries(path: Path, layers_hash: str) -> _Geometries | None:
 
 def _write_mapped(path: Path, magic: bytes, header: dict[str, Any], blocks: Iterable[bytes]) -> None:
     """A file ``_open_mapped`` reads: ``magic``, the header as one JSON line, spaces to a multiple
-    of 8 bytes, then ``blocks``."""
+    of 8 bytes, then ``blocks``. Written atomically: a process loading it meanwhile sees the old
+    file or the new one."""
+    from geo.io.write import atomic_output
+
     head = magic + json.dumps(header).encode() + b"\n"
-    with open(path, "wb") as f:
+    with atomic_output(path) as tmp, open(tmp, "wb") as f:
         f.write(head + b" " * (-len(head) % 8))
         for b in blocks:
             f.write(b)
 
 
-def _open_mapped(path: Path, magic: bytes, layers_hash: str) -> tuple[Any, dict[str, Any], int] | None:
+def _open_mapped(path: Path, magic: bytes, layers_hash: str,
+                 fmt: int = 1) -> tuple[Any, dict[str, Any], int] | None:
     """The memory map of a file ``_write_mapped`` wrote, its header, and where its blocks start;
-    None if it is missing, not such a file, or made from other layers than ``layers_hash``."""
+    None if it is missing, not such a file, of another ``format`` than ``fmt``, or made from
+    other layers than ``layers_hash``."""
     import mmap
 
     try:
@@ -419,7 +424,7 @@ def _open_mapped(path: Path, magic: bytes, layers_hash: str) -> tuple[Any, dict[
             mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):  # unreadable, not JSON, or empty
         return None
-    if not isinstance(header, dict) or header.get("format") != 1 or header.get("layers_hash") != layers_hash:
+    if not isinstance(header, dict) or header.get("format") != fmt or header.get("layers_hash") != layers_hash:
         return None
     return mm, header, start
 

@@ -19,7 +19,6 @@ where a rule needs it.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from typing import Any, Final
 import numpy as np
 
 from geo.errors import GazetteerError
-from geo.gazetteer import FOLD_TABLE, PHRASE_KINDS, Gazetteer, load_gazetteer
+from geo.gazetteer import FOLD_TABLE, PHRASE_KINDS, Gazetteer, _open_mapped, _write_mapped, load_gazetteer
 
 __all__ = ["MATCHER_FILE", "Matcher", "Span", "find_mentions", "matcher", "save_matcher"]
 
@@ -204,7 +203,7 @@ class Matcher:
 
         surf = gaz.surface_columns()
         forms = surf["surface"]
-        starts = np.flatnonzero(np.r_[True, forms[1:] != forms[:-1]])
+        starts = _group_starts(forms)
         keys = forms[starts].tolist()
         # One automaton over every name, lowercase phrases too ("the West Bank"): its pattern
         # numbers are the group numbers, and leftmost-longest is over every name at once.
@@ -220,38 +219,30 @@ class Matcher:
         header = {"format": MATCHER_FORMAT, "layers_hash": layers_hash, "automaton": len(blob),
                   "groups": len(self.starts), "rows": len(self.rows), "probe": probe,
                   "probe_matches": [list(t) for t in self.find(probe)]}
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                f.write(MATCHER_MAGIC + json.dumps(header).encode() + b"\n")
-                f.write(blob)
-                for a, dtype in ((self.starts, "<i4"), (self.rows, "<i4"), (self.types, "i1")):
-                    f.write(np.ascontiguousarray(a, dtype=dtype).tobytes())
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        _write_mapped(path, MATCHER_MAGIC, header, [
+            blob + b"\0" * (-len(blob) % 8), np.ascontiguousarray(self.starts, dtype="<i4").tobytes(),
+            np.ascontiguousarray(self.rows, dtype="<i4").tobytes(), np.ascontiguousarray(self.types, "i1").tobytes()])
 
     @staticmethod
     def load(path: Path, layers_hash: str) -> Matcher | None:
         """The matcher saved at ``path``, or None if it is missing, damaged, or made from other layers."""
         import daachorse
 
+        mapped = _open_mapped(path, MATCHER_MAGIC, layers_hash, MATCHER_FORMAT)
+        if mapped is None:
+            return None
+        mm, header, at = mapped
         try:
-            with open(path, "rb") as f:
-                if f.read(len(MATCHER_MAGIC)) != MATCHER_MAGIC:
-                    return None
-                header = json.loads(f.readline())
-                if header.get("format") != MATCHER_FORMAT or header.get("layers_hash") != layers_hash:
-                    return None
-                blob = f.read(header["automaton"])
-                starts = np.fromfile(f, dtype="<i4", count=header["groups"])
-                rows = np.fromfile(f, dtype="<i4", count=header["rows"])
-                types = np.fromfile(f, dtype="i1", count=header["rows"])
-            if len(blob) != header["automaton"] or len(types) != header["rows"] or len(starts) != header["groups"]:
+            n, groups, rows_n = header["automaton"], header["groups"], header["rows"]
+            blob = mm[at:at + n]
+            at += n + (-n % 8)
+            starts = np.frombuffer(mm, dtype="<i4", count=groups, offset=at)
+            rows = np.frombuffer(mm, dtype="<i4", count=rows_n, offset=at + 4 * groups)
+            types = np.frombuffer(mm, dtype="i1", count=rows_n, offset=at + 4 * (groups + rows_n))
+            if len(blob) != n:
                 return None
             automaton = daachorse.DoubleArrayAhoCorasick.deserialize(blob) if blob else None
-        except (OSError, ValueError, KeyError, TypeError):  # unreadable, truncated, or another daachorse's format
+        except (ValueError, KeyError, TypeError):  # truncated, or another daachorse's format
             return None
         m = Matcher(automaton, starts, rows, types)
         # The same matches on a text of its own names, or it is not the matcher it was.
@@ -335,7 +326,7 @@ MAX_SURFACES: Final = 200_000
 #: The prebuilt matcher of a gazetteer folder, written by ``save_matcher`` (scripts/build_shapes.py).
 MATCHER_FILE: Final = "index-matcher.bin"
 MATCHER_MAGIC: Final = b"geo-matcher\x00\n"  # a NUL byte: git and other tools see a binary file
-MATCHER_FORMAT: Final = 2  # 2: byte-wise automaton over UTF-8
+MATCHER_FORMAT: Final = 3  # 3: byte-wise automaton over UTF-8, in the gazetteer's mapped-file layout
 
 
 def _probe_text(keys: list[str]) -> str:
@@ -368,10 +359,15 @@ def save_matcher(gaz: Gazetteer) -> Path:
     return path
 
 
+def _group_starts(forms: np.ndarray) -> np.ndarray:
+    """Where each distinct form starts in the sorted surface forms: its group."""
+    return np.flatnonzero(np.r_[True, forms[1:] != forms[:-1]])
+
+
 def _keys(gaz: Gazetteer) -> list[str]:
     """The distinct surface forms of ``gaz``, in group order."""
     forms = gaz.surface_columns()["surface"]
-    return forms[np.flatnonzero(np.r_[True, forms[1:] != forms[:-1]])].tolist()
+    return forms[_group_starts(forms)].tolist()
 
 
 def matcher(gaz: Gazetteer) -> Matcher:
