@@ -19,7 +19,7 @@ import html
 import math
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -56,6 +56,20 @@ PLACES_COLUMNS = ["id", "name", "kind", "country", "geonameid", "mentions", "fir
                   "lat", "lon", "place", "geometry"]
 _MENTION_ROW = ["id", "name", "kind", "country", "geonameid", "first", "forms", "texts", "sentences", "lat", "lon",
                 "place"]
+
+
+def place_rows(mentions: Iterable[Mention]) -> list[dict[str, Any]]:
+    """One row per resolved mention, in the columns (``_MENTION_ROW``) that ``geo.places``
+    counts into the rows of ``Document.places``: its place's, its offset as ``first``, its form,
+    text and sentence.
+
+    >>> [(r["name"], r["first"], r["forms"]) for r in place_rows(geoparse("Talks in Baku.").mentions)]
+    [('Baku', 9, 'name')]
+    """
+    return [{"id": p.id, "name": p.name, "kind": p.kind, "country": p.country, "geonameid": p.geonameid,
+             "first": m.start, "forms": m.form, "texts": [m.text], "sentences": [(m.sentence, m.text)],
+             "lat": p.lat, "lon": p.lon, "place": p}
+            for m in mentions if (p := m.place) is not None]
 
 
 @mypyc_attr(native_class=False)  # a plain Python class where compiled (mypyc's frozen classes are slower to make)
@@ -167,9 +181,7 @@ class Document:
 
         from geo.places import aggregate_places
 
-        rows = [(p.id, p.name, p.kind, p.country, p.geonameid, m.start, m.form, [m.text], [(m.sentence, m.text)],
-                 p.lat, p.lon, p) for m in self.mentions if (p := m.place) is not None]
-        df = aggregate_places(pd.DataFrame(rows, columns=_MENTION_ROW), key="id")
+        df = aggregate_places(pd.DataFrame(place_rows(self.mentions), columns=_MENTION_ROW), key="id")
         df["geometry"] = [p.geometry for p in df["place"]]
         gdf = gpd.GeoDataFrame(df[PLACES_COLUMNS], geometry="geometry", crs=4326)
         gdf["geonameid"] = gdf["geonameid"].astype("Int64")  # <NA> where the place has no GeoNames id

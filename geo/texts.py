@@ -223,13 +223,9 @@ def place_records(items: Iterable[Any]) -> list[dict[str, Any]]:
     [('Baku', 3, 'name'), ('Goris', 1, 'name')]
     """
     from geo.places import aggregate_records
-    from geo.resolve import PLACES_COLUMNS
+    from geo.resolve import PLACES_COLUMNS, place_rows
 
-    rows = [{"id": p.id, "name": p.name, "kind": p.kind, "country": p.country, "geonameid": p.geonameid,
-             "first": m.start, "forms": m.form, "texts": [m.text], "sentences": [(m.sentence, m.text)],
-             "lat": p.lat, "lon": p.lon, "place": p}
-            for item in items for m in item.mentions if (p := m.place) is not None]
-    records = aggregate_records(rows, key="id")
+    records = aggregate_records(place_rows(m for item in items for m in item.mentions), key="id")
     for r in records:
         r["geometry"] = r["place"].geometry
     return [{c: r[c] for c in PLACES_COLUMNS} for r in records]
