@@ -63,15 +63,7 @@ def _mark(sentence: str, texts: list[str]) -> str:
 
 def _country_names(gaz: Any) -> dict[str, str]:
     """Country code -> the country's name, from the gazetteer's columns (no DataFrame of every feature)."""
-    if gaz is None:
-        return {}
-    if hasattr(gaz, "derived") and hasattr(gaz, "columns"):
-        return gaz.derived(_make_country_names)
-    if getattr(gaz, "table", None) is None:
-        return {}
-    t = gaz.table
-    c = t[t["kind"] == "country"]
-    return {str(k): str(v) for k, v in zip(c["country"], c["name"], strict=False) if isinstance(k, str)}
+    return {} if gaz is None else gaz.derived(_make_country_names)
 
 
 def _make_country_names(gaz: Any) -> dict[str, str]:

@@ -271,14 +271,10 @@ def _alternate_names(gaz: Any, aliases_col: list | None, places_col: list) -> di
         from geo.gazetteer import load_gazetteer
 
         gaz = load_gazetteer()
-    if not hasattr(gaz, "names_of"):
-        return {i: list(p.aliases) for i, p in wanted.items()}
-    # A place of this gazetteer knows its row; another's (unpickled, say) is found by its id.
-    row_of = {p.id: p._row for p in wanted.values() if getattr(p, "_gaz", None) is gaz}
+    row_of: dict[str, int] = {}
     for p in wanted.values():
-        if p.id not in row_of:
-            with contextlib.suppress(KeyError):  # not a place of this gazetteer: its own aliases below
-                row_of[p.id] = gaz.row(p.id)
+        with contextlib.suppress(KeyError):  # not a place of this gazetteer: its own aliases below
+            row_of[p.id] = gaz.row(p.id)
     by_row = gaz.names_of(row_of.values(), types=(0, 1, 2))
     for i, p in wanted.items():
         r = row_of.get(p.id)
