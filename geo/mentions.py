@@ -32,6 +32,7 @@ from geo.gazetteer import FOLD_TABLE, PHRASE_KINDS, Gazetteer, _open_mapped, _wr
 
 __all__ = ["MATCHER_FILE", "Matcher", "Span", "find_mentions", "matcher", "save_matcher"]
 
+ALIAS: Final = 1  # name types (geo.gazetteer.NAME_TYPES)
 DEMONYM: Final = 3
 
 
@@ -169,6 +170,9 @@ class Surface:
         self.plural_demonym = text.endswith("s") and text[:-1].translate(FOLD_TABLE) in m
         self.language = text in LANGUAGE_DEMONYMS
         if self.form == "name" and text in NOT_PLACES:
+            self.reject = True
+        # "The Bank said", "The Point is": a town's nickname of "The" and a word, never its own name.
+        if text[:4] == "The " and all(t == ALIAS and kinds[r] == "city" for r, t in self.candidates):
             self.reject = True
 
 
@@ -406,7 +410,17 @@ def _fold_text(text: str) -> str:
             parts += (text[done:a], text[a:b].capitalize())
             done = b
         a = caps.find(b"AAAA", b)
-    return "".join(parts) + text[done:] if parts else text
+    if not parts:
+        return text
+    out = "".join(parts) + text[done:]
+    # The short words of such names, next to a word made title case: "ST. PAUL", "NEW JERSEY",
+    # "ISLE OF PALMS".
+    out = _CAPS_NAME_HEAD.sub(lambda m: m.group(1).capitalize(), out)
+    return _CAPS_NAME_OF.sub(" of ", out)
+
+
+_CAPS_NAME_HEAD: Final = re.compile(r"(?<![\w.])(NEW|ST\.|STE\.|FT\.|MT\.|PT\.|SAN|LOS|LAS|EL|DEL|DES)(?= [A-Z][a-z])")
+_CAPS_NAME_OF: Final = re.compile(r"(?<=[a-z]) OF (?=[A-Z][a-z])")
 
 
 def _is_word_char(c: str) -> bool:
@@ -537,7 +551,10 @@ def find_mentions(text: str, gazetteer: Gazetteer | None = None, *, demonyms: bo
             spans.append(Span(start, end, stext, surface.candidates, surface.form, surface))
         elif spans and spans[-1].text in persons and text[prev_end:start] == " ":
             spans.pop()
-    return _drop_name_pairs(text, spans, persons, firsts, lasts, lines)
+    spans = _drop_name_pairs(text, spans, persons, firsts, lasts, lines)
+    if "ounties" in text or "arishes" in text:
+        spans = _county_lists(text, spans, gaz)
+    return spans
 
 
 def _is_mention(text: str, start: int, end: int, s: Surface, gaz: Gazetteer, persons: set[str], prev_end: int,
@@ -621,6 +638,41 @@ def _drop_name_pairs(text: str, spans: list[Span], persons: set[str], firsts: fr
             persons.add(b.text)
     spans = [s for i, s in enumerate(spans) if i not in drop]
     return [s for s in spans if s.text not in persons or s.form != "name" or " " in s.text]
+
+
+# "Becker, Clay and Otter Tail counties": each name of the list is a county's.
+_COUNTY_NAME: Final = r"[A-Z][\w'.]*(?:[ -][A-Z][\w'.]*){0,2}"
+COUNTY_LIST: Final = re.compile(rf"((?:{_COUNTY_NAME},\s+)*{_COUNTY_NAME},?\s+(?:and|or|&)\s+{_COUNTY_NAME})\s+"
+                                r"(counties|parishes)\b", re.I)
+_COUNTY_LIST_ITEM: Final = re.compile(_COUNTY_NAME)
+_COUNTY_WORD: Final = {"counties": "County", "parishes": "Parish"}
+
+
+def _county_lists(text: str, spans: list[Span], gaz: Gazetteer) -> list[Span]:
+    """Read each name of "Jackson and Barrow counties" as a county ("Jackson County"), in
+    place of what else it matched ("Jackson", a city), or of nothing.
+
+    >>> [(s.text, s.candidates != ()) for s in find_mentions("Floods in Becker, Clay and Otter Tail counties.")]
+    [('Becker', True), ('Clay', True), ('Otter Tail', True)]
+    """
+    kinds = gaz.columns["kind"]
+    found: list[Span] = []
+    for m in COUNTY_LIST.finditer(text):
+        word = _COUNTY_WORD[m.group(2).lower()]
+        for item in _COUNTY_LIST_ITEM.finditer(m.group(1)):
+            words = item.group(0).split(" ")
+            for k in range(len(words)):  # "Small Hitchcock and Hayes counties": the longest name that is one
+                name = " ".join(words[k:])
+                cands = tuple(c for c in gaz.candidates(f"{name} {word}") if kinds[c[0]] == "admin2")
+                if cands:
+                    start = m.start(1) + item.end() - len(name)
+                    found.append(Span(start, start + len(name), name, cands))
+                    break
+    if not found:
+        return spans
+    covered = [(s.start, s.end) for s in found]
+    kept = [s for s in spans if not any(a < s.end and s.start < b for a, b in covered)]
+    return sorted(kept + found, key=lambda s: s.start)
 
 
 STRONG_KINDS: Final = ("country", "region", "disputed", "admin1", "corridor", "physical")

@@ -46,6 +46,12 @@ ADMIN_AFTER_LETTERS: Final = frozenset("sprdogal")
 # "the New York attorney general", "Ohio lawmakers": offices of a state, not of a city.
 ADMIN_AFTER: Final = re.compile(r"^\s+(?:state|province|region|district|rayon|oblast|governorate|prefecture|attorney general"
                          r"|governor|legislature|lawmakers|general assembly)\b", re.I)
+# A dateline opens a news story with the city it was filed from: "PORTLAND — The board ...",
+# "LEBANON, Ohio (AP) — ...", "WASHINGTON—President ...". After the name: an optional state
+# or country, an optional agency in brackets, then a dash.
+DATELINE_AFTER: Final = re.compile(r"^(?:,\s*[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*)?)?\s*(?:\([A-Z][A-Za-z .]*\)\s*)?"
+                                   r"(?:(?:—|–|\x97)(?:\s|(?=[A-Z]))|(?<=\s)--?\s)")
+_DATELINE_FIRST: Final = frozenset(",(—–-\x97")  # how DATELINE_AFTER can start, after spaces
 # Where a sentence ends: after . ! ? (and closing quotes) before a capital, or at line breaks.
 # The first character is a plain set, which lets the regex engine skip ahead quickly.
 _SENTENCE_END: Final = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|(?<=\n)\n*)")
@@ -384,7 +390,7 @@ def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
     district"); None when none does."""
     if not (pri.city or pri.admin):
         return None  # no candidate of a kind a word could name
-    city = admin = False
+    city = admin = dateline = False
     before = text[max(0, span.start - 30):span.start]
     # Cheap tests before the regular expressions: "... of " before, or a word after.
     of_before = before[-1:].isspace() and before.rstrip()[-2:].lower() == "of"
@@ -393,13 +399,34 @@ def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
     if pri.city:
         city = bool((of_before and CITY_CUES.search(before)) or (next_letter in CITY_AFTER_LETTERS
                                                                  and CITY_AFTER.match(after)))
+        dateline = not city and after.lstrip()[:1] in _DATELINE_FIRST and _dateline(text, span)
     if pri.admin:
         admin = bool((of_before and ADMIN_CUES.search(before)) or (next_letter in ADMIN_AFTER_LETTERS
                                                                    and ADMIN_AFTER.match(after)))
-    if not (city or admin):
+    if not (city or admin or dateline):
         return None
-    wc, wa = _W[_FI["cue.city"]], _W[_FI["cue.admin"]]
-    return {k: wc if (k == "city" and city) else wa if (k in ADMIN_KINDS and admin) else 0.0 for k in pri.kinds}
+    wc, wa, wd = _W[_FI["cue.city"]], _W[_FI["cue.admin"]], _W[_FI["cue.dateline"]]
+    out = {k: (wc if city else wd) if (k == "city" and (city or dateline)) else wa if (k in ADMIN_KINDS and admin)
+           else 0.0 for k in pri.kinds}
+    # Which cues fired, by feature name (no kind of place is named like a feature).
+    out["cue.city"], out["cue.admin"], out["cue.dateline"] = float(city), float(admin), float(dateline)
+    return out
+
+
+def _dateline(text: str, span: Span) -> bool:
+    """Whether the span is a dateline's city: in capitals, or at the start of a line, before a
+    dash ("PORTLAND — The board voted ...").
+
+    >>> from geo.mentions import find_mentions
+    >>> [_dateline(t, find_mentions(t)[0]) for t in ("PORTLAND — The board met.", "Portland — a city.",
+    ...                                              "Talks in Portland - and more.")]
+    [True, True, False]
+    """
+    after = text[span.end:span.end + 40]
+    if not DATELINE_AFTER.match(after):
+        return False
+    letters = [c for c in span.text if c.isalpha()]
+    return (len(letters) >= 3 and span.text.isupper()) or span.start == 0 or text[span.start - 1] == "\n"
 
 
 ADMIN_KINDS: Final = ("admin1", "admin2")
@@ -1317,8 +1344,7 @@ def _span_features(gaz: Gazetteer, context: _Context, cue: dict[str, float], i: 
     _scores(context, i, evidence)
     kinds = gaz.columns["kind"]
     types = context.pri[i].types
-    cue_city = cue.get("city", 0.0) != 0.0
-    cue_admin = any(cue.get(k, 0.0) != 0.0 for k in ADMIN_KINDS)
+    cue_city, cue_admin, cue_dateline = cue.get("cue.city", 0.0), cue.get("cue.admin", 0.0), cue.get("cue.dateline", 0.0)
     out: dict[int, dict[str, float]] = {}
     dwarf = context.pri[i].dwarf
     for row, _, f in evidence:
@@ -1330,6 +1356,8 @@ def _span_features(gaz: Gazetteer, context: _Context, cue: dict[str, float], i: 
         kind = kinds[row]
         if kind == "city" and cue_city:
             feats["cue.city"] = 1.0
+        elif kind == "city" and cue_dateline:
+            feats["cue.dateline"] = 1.0
         elif kind in ADMIN_KINDS and cue_admin:
             feats["cue.admin"] = 1.0
         feats.update({k: v for k, v in f.items() if v})
@@ -1395,6 +1423,8 @@ def _evidence_row(gaz: Gazetteer, row: int, feats: dict[str, float], name_type: 
         notes.append("in a list of places of its kind")
     if feats.get("cue.city") or feats.get("cue.admin"):
         notes.append("a word beside it names its kind")
+    if feats.get("cue.dateline"):
+        notes.append("a dateline: the city the story was filed from")
     if feats.get("sense.qualified_elsewhere"):
         notes.append("the same name is qualified elsewhere")
     if override is not None:

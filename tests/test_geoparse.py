@@ -483,3 +483,52 @@ def test_inference_needs_no_training_library():
     code = ("import sys, geo; geo.geoparse('Talks in Baku.'); "
             "assert not {'sklearn', 'lightgbm', 'scipy'} & set(sys.modules), sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- datelines, county lists and headline capitals --------------------------------------------
+@pytest.mark.parametrize("text, country", [
+    ("PORTLAND — The Board of Selectmen hired a veteran lawyer on Monday.", "US"),
+    ("LEBANON, Ohio (AP) — A forensic pathologist testified on Tuesday.", "US"),
+    ("WASHINGTON—President Trump signed the bill.", "US"),
+    ("HANOVER -- Students in the library class built robots.", "DE"),  # a city, the largest of its name
+])
+def test_a_dateline_names_a_city(text, country):
+    doc = geoparse(text)
+    m = doc.mentions[0]
+    assert (m.place.kind, m.place.country) == ("city", country), m.place
+    assert "dateline" in explain(doc, m).iloc[0]["notes"]
+
+
+@pytest.mark.parametrize("text", ["Talks in Portland - and more.", "The DPRK-South Korea summit.",
+                                  "A Russian-American crew."])
+def test_a_dash_inside_a_sentence_is_no_dateline(text):
+    doc = geoparse(text)
+    assert all("dateline" not in explain(doc, m)["notes"].str.cat() for m in doc.mentions)
+
+
+@pytest.mark.parametrize("text, state", [
+    ("Floods closed roads in Becker, Clay, Douglas, Grant and Otter Tail counties.", "US.MN"),
+    ("Layoffs slowed in Jackson and Barrow counties last month.", "US.GA"),
+    ("Deputies from Avoyelles and Rapides parishes searched the woods.", "US.LA"),
+])
+def test_each_name_of_a_county_list_is_a_county(text, state):
+    ms = geoparse(text).mentions
+    assert len(ms) >= 2
+    assert all(m.place.kind == "admin2" and m.place.admin1 == state for m in ms), [(m.text, m.place) for m in ms]
+    assert all(" " not in m.text or m.text == "Otter Tail" for m in ms)  # the name as written, without "counties"
+
+
+@pytest.mark.parametrize("text, name, kind", [
+    ("ST. PAUL -- No matter how cold it gets, the council meets.", "Saint Paul", "city"),
+    ("CHECK YOUR TICKETS NEW JERSEY!! One lucky ticket was sold.", "New Jersey", "admin1"),
+    ("ISLE OF PALMS — Two members of the planning board ran.", "Isle of Palms", "city"),
+    ("LOS ANGELES (AP) — Fires burned on.", "Los Angeles", "city"),
+])
+def test_all_caps_names_with_short_words(text, name, kind):
+    m = geoparse(text).mentions[0]
+    assert (m.place.name, m.place.kind, m.place.country) == (name, kind, "US")
+
+
+def test_a_towns_nickname_of_the_and_a_word_is_no_mention():
+    assert texts("The Bank said profits rose. The Point is that The Bridge was closed.") == []
+    assert texts("The Hague and The Colony are places.") == ["The Hague", "The Colony"]
