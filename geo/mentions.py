@@ -49,6 +49,8 @@ Spokeswoman Chairman Chairwoman Director Officer Commissioner Chief Coach coach 
 Lord Lady Saint Sister Brother Father Bishop Archbishop Cardinal Rabbi Imam Professor Prof Agent Trooper
 Sheriff Attorney Councilman Councilwoman Councillor Alderman Speaker Leader Emir Crown
 """)
+# Titles written short with a full stop ("Sen. Warner"); after any other title a full stop ends a sentence.
+TITLE_ABBREVIATIONS: Final = _words("Sen Rep Gov Gen Col Capt Lt Sgt Dr Mr Mrs Ms Rev Prof Det Supt Maj Adm Cpl Pvt")
 # Words after a name that make it part of an organisation or event, not a place mention.
 ORG_HEADS: Final = _words("""
 Post Times Journal Tribune Herald Gazette Chronicle Review Daily Press News Observer Examiner Inquirer
@@ -60,7 +62,13 @@ Accords Declaration Protocol Convention Treaty Summit Conference Process Format 
 Department Ministry Police Army Navy Court Tribunal Parliament Senate Assembly Congress Party Movement Front
 Foundation Fund Association Society Union League Federation Airlines Airways Air Railway Railways Motors
 Energy Oil Gas Telecom Media Television TV Radio Network Tech State Street Avenue Road Boulevard Square Bridge
-Tower Center Centre Hall Building Mall Market
+Tower Center Centre Hall Building Mall Market Fire High Elementary Middle Volunteer Community Board Town City
+Township Public Municipal Memorial Regional Area
+""")
+# Words after a name that show it is a place: "a Chapin man", "Dunbar police", "DeKalb residents".
+PLACE_NOUNS_AFTER: Final = _words("""
+man woman men women resident residents native natives police mayor council officials schools teen teenager
+teenagers couple boy girl area
 """)
 # Words before a name that belong to it ("North Carolina" is matched whole; these qualify others).
 NAME_PREFIXES: Final = _words("""
@@ -589,7 +597,7 @@ def _is_mention(text: str, start: int, end: int, s: Surface, gaz: Gazetteer, per
     # Person names: "Foreign Minister Ararat Mirzoyan", "Ani Badalyan", "Matthew Miller".
     if stext in persons and not strong:
         return False
-    if prev in TITLES:
+    if prev in TITLES and (prev in TITLE_ABBREVIATIONS or text[start - 2:start] != ". "):  # not "... Judge. Columbus"
         persons.add(stext)
         return False
     if one and s.first and nxt in lasts and not headline:
@@ -607,7 +615,7 @@ def _is_mention(text: str, start: int, end: int, s: Surface, gaz: Gazetteer, per
         return False
     if one and not strong:
         # A word beside it shows a place: "in Lincoln", "Paris, Texas".
-        placed = prev.lower() in LOCATIVES or text[end:end + 2] == ", "
+        placed = prev.lower() in LOCATIVES or text[end:end + 2] == ", " or _next_word(text, end) in PLACE_NOUNS_AFTER
         # A common given name or surname standing alone is a person unless a word shows a place.
         if (s.first or s.last) and not placed and s.largest < PERSON_NAME_MAX_POPULATION:
             return False

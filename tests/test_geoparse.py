@@ -532,3 +532,17 @@ def test_all_caps_names_with_short_words(text, name, kind):
 def test_a_towns_nickname_of_the_and_a_word_is_no_mention():
     assert texts("The Bank said profits rose. The Point is that The Bridge was closed.") == []
     assert texts("The Hague and The Colony are places.") == ["The Hague", "The Colony"]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("A Chapin man died early Tuesday in a collision.", "Chapin"),
+    ("Yesterday a Dunbar police officer pulled over a car.", "Dunbar"),
+    ("The Torrington Fire Department responded to the call.", "Torrington"),
+    ("Hyles unseats Turner for Municipal Court Judge. Columbus attorney Stephen Hyles won.", "Columbus"),
+])
+def test_a_name_used_as_a_places_modifier_is_a_place(text, name):
+    assert name in texts(text)
+
+
+def test_a_title_before_a_name_still_makes_a_person():
+    assert texts("Sen. Warner and Judge Alton spoke to Gov. Columbus.") == []
