@@ -623,6 +623,12 @@ def _is_mention(text: str, start: int, end: int, s: Surface, gaz: Gazetteer, per
         if (initial or headline) and (s.is_word or s.largest < SENTENCE_INITIAL_MIN_POPULATION) \
                 and not _mentioned_elsewhere(text, stext, start):
             return False
+        # "Faubourg Marigny", "Brands Hatch": after a capitalised word that is no place, no title
+        # and no sentence start, a small place's name is part of another name.
+        if (not placed and not initial and not headline and prev[:1].isupper() and prev not in NAME_PREFIXES
+                and text[start - 1:start] == " " and s.largest < SENTENCE_INITIAL_MIN_POPULATION
+                and not _is_known(gaz, prev) and not _mentioned_elsewhere(text, stext, start)):
+            return False
         # A small place named like a common word ("Chamber", "Force") needs a word that shows a place.
         if s.is_word and not initial and not headline and not placed and s.largest < COMMON_WORD_MAX_POPULATION:
             return False

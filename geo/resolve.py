@@ -463,7 +463,10 @@ class _Priors:
             for r, v in self.dwarf.items():
                 b[r] += w_dwarf * v
         # A town (under 100,000) that bears the primary name of a country or first-level region.
-        region_primary = any(typ == 0 and kinds[r] in ("country", "admin1") for r, typ in span.candidates)
+        # Not a region named for the city inside it ("Paris", the département): the city is meant.
+        citylike = t["citylike"]
+        region_primary = any(typ == 0 and kinds[r] in ("country", "admin1") and not citylike[r]
+                             for r, typ in span.candidates)
         self.towns: set[int] = {r for r, p in pops.items() if p < 100_000} if region_primary else set()
         w_town = _W[_FI["prior.town_named_like_region"]]
         for r in self.towns:
