@@ -669,11 +669,13 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
     #    first guess ("Georgia" read as the state once "Atlanta" is read), once more from the
     #    decisions, so that every name is read in the context of the others' readings.
     possible = _near_possible(gaz, spans, pri, base, key_of)  # the same in both passes
+    county_towns = _county_towns(gaz, spans, pri, key_of) if _W[_FI["context.county_holds_town"]] else {}
     passes = max(1, int(_SET["passes"]))
     prev: _Context | None = None
     for pass_ in range(passes):
         quals = dict(first_quals)
         context = _context(text, gaz, spans, pri, base, quals, key_of, forced, tops, margins, possible, prev)
+        context.county_towns = county_towns
         prev = context
         # A span with one candidate needs no score unless one sense per name sums it (below).
         scores: list[dict[int, float] | None] = []
@@ -797,6 +799,26 @@ def _near_possible(gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: 
     return _nearness(gaz, pri, base, possible, key_of, _SET["near_local_km"] * 4.0, towns=True)
 
 
+def _county_towns(gaz: Gazetteer, spans: list[Span], pri: list[_Priors], key_of: list[str]) -> dict[int, set[int]]:
+    """Readings that hold or lie in a reading of another name: "Paris and Henry County" are
+    Paris, Tennessee and Henry County, Tennessee, which holds it. ``{span: {row, ...}}``."""
+    kinds, admin1s = gaz.columns["kind"], gaz.columns["admin1"]
+    counties = [(i, r) for i in range(len(spans)) if len(pri[i].row_ids) > 1
+                for r in pri[i].row_ids if kinds[r] == "admin2"]
+    if not counties:
+        return {}
+    states = {admin1s[r] for _, r in counties}
+    out: dict[int, set[int]] = {}
+    for j in range(len(spans)):
+        towns = [r for r, k, a in zip(pri[j].row_ids, pri[j].row_kinds, pri[j].admin1s) if k == "city" and a in states]
+        for r in towns:
+            for i, c in counties:
+                if key_of[i] != key_of[j] and admin1s[c] == admin1s[r] and _covers(gaz, c, r):
+                    out.setdefault(i, set()).add(c)
+                    out.setdefault(j, set()).add(r)
+    return out
+
+
 def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
              quals: dict[int, int], key_of: list[str], forced: dict[int, int], tops: list[int],
              margins: list[float], near_possible: dict[int, dict[int, float]],
@@ -916,7 +938,7 @@ class _Context:
     candidate's evidence into words later."""
 
     __slots__ = ("gaz", "spans", "pri", "base", "quals", "key_of", "total_c", "total_a", "group_c", "group_a",
-                 "all_c", "near", "forced", "lists", "list_members", "list_readings", "heads", "near_possible",
+                 "all_c", "near", "forced", "lists", "list_members", "list_readings", "heads", "near_possible", "county_towns",
                  "shared")
 
     def __init__(self, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
@@ -931,6 +953,7 @@ class _Context:
         self.list_members: dict[int, list[int]] = {}
         self.list_readings: dict[int, frozenset[tuple[str, str]]] = {}
         self.near_possible: dict[int, dict[int, float]] = {}
+        self.county_towns: dict[int, set[int]] = {}
         self.shared: dict[_Priors, tuple[dict[int, float], set[int]]] = {}  # see _scores
         # For the second name of a pair ("Syracuse, New York"): the countries and first-level
         # regions the first name's candidates lie in.
@@ -976,6 +999,8 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
     near_km, local_km, qual_km = h[7], h[8], h[10]
     lonely = others >= h[9]
     near_possible = c.near_possible.get(i, _NONE_ROWS)
+    held = c.county_towns.get(i) if c.county_towns else None
+    w_held = w[_FI["context.county_holds_town"]] if held else 0.0
     # A national capital in a story told from elsewhere ("Washington" beside Moscow and Russia):
     # the share of the other names' weight in countries where no reading of this name lies.
     elsewhere = 0.0
@@ -999,13 +1024,15 @@ def _scores(c: _Context, i: int, evidence: list[tuple] | None = None) -> tuple[d
         km2 = near_possible.get(row, -1.0) if near_possible else -1.0
         possible = math.exp(-km2 / local_km) if km2 >= 0.0 else 0.0
         abroad = elsewhere if pr.capitals[j] else 0.0
+        in_county = 1.0 if held and row in held else 0.0
         score = (priors[j] + w_c * c1 + w_share * share + w_a * a1 + w_near * prox + w_possible * possible
-                 + w_lonely * lone + w_abroad * abroad)
+                 + w_lonely * lone + w_abroad * abroad + w_held * in_county)
         f: dict[str, float] | None = None
         if evidence is not None:
             f = {"context.country": c1, "context.country_share": share, "context.admin1": a1,
                  "context.near": prox, "context.near_possible": possible,
-                 "context.lonely_country": lone, "context.capital_abroad": abroad}
+                 "context.lonely_country": lone, "context.capital_abroad": abroad,
+                 "context.county_holds_town": in_county}
         if qrow >= 0:
             contains = ((qkind in ADMIN_KINDS and bool(admin1s[qrow]) and admin1s[qrow] == pr.admin1s[j])
                         or (qkind == "country" and countries[qrow] == cc)
@@ -1415,6 +1442,8 @@ def _evidence_row(gaz: Gazetteer, row: int, feats: dict[str, float], name_type: 
                      "other mentions of countries and larger regions")
     if feats.get("context.near"):
         notes.append("near other places")
+    if feats.get("context.county_holds_town"):
+        notes.append("a county and a town of the text, one inside the other")
     if feats.get("context.capital_abroad"):
         notes.append("a capital, in a story about other countries")
     q = context.quals.get(i)

@@ -36,7 +36,7 @@ FEATURES: tuple[str, ...] = (
     "cue.city", "cue.admin", "cue.dateline",
     # the rest of the text
     "context.country", "context.country_share", "context.admin1", "context.near", "context.near_possible",
-    "context.lonely_country", "context.capital_abroad",
+    "context.lonely_country", "context.capital_abroad", "context.county_holds_town",
     # "Paris, Texas": the qualifier after a comma or "in"
     "qualifier.contains", "qualifier.same", "qualifier.near_city", "qualifier.in_list", "qualifier.over_region",
     # "Syracuse, New York": the second name contains a reading of the first

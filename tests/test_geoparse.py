@@ -546,3 +546,11 @@ def test_a_name_used_as_a_places_modifier_is_a_place(text, name):
 
 def test_a_title_before_a_name_still_makes_a_person():
     assert texts("Sen. Warner and Judge Alton spoke to Gov. Columbus.") == []
+
+
+def test_a_county_and_a_town_in_it_read_each_other():
+    doc = geoparse("Class has a lesson on history and art. Paris and Henry County are rich in both.")
+    assert [(m.text, m.place.name, m.place.admin1) for m in doc.mentions] == [
+        ("Paris", "Paris", "US.TN"), ("Henry County", "Henry County", "US.TN")]
+    assert "one inside the other" in explain(doc, "Paris").iloc[0]["notes"]
+    assert geoparse("Paris is lovely in spring.").mentions[0].place.country == "FR"
