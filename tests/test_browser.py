@@ -397,7 +397,10 @@ def test_no_place_opens_under_a_control(browser, tmp_path, size):
             assert browser.execute_script("return !document.querySelector('.geo-legend.geo-collapsed')")
     finally:
         browser.switch_to.default_content()
-    assert folded == ([True, True] if width < 480 else [False, False] if width > 900 else folded)
+    # A small map folds both; a large one keeps its legend open (the layer control folds on any
+    # map when that gives a closer view, as the fit's docstring says).
+    assert folded[0] == (width < 480) or 480 <= width <= 900
+    assert folded[1] or width >= 480
 
 
 def test_show_all_on_a_notebook_sized_map_keeps_the_legend_open(browser, example_map, tmp_path):
