@@ -883,7 +883,10 @@ def _one_sense(spans: list[Span], pri: list[_Priors], base: list[dict[int, float
     own = set(quals)
     own.update(forced)
     for i in range(len(spans)):
-        if cues[i] is not pri[i].no_cues:
+        cue = cues[i]
+        # A word that names the kind ("the town of") gives a span its own sense; a dateline says
+        # only that a city is meant, so its span reads with the other spans of its name.
+        if cue is not pri[i].no_cues and (cue.get("cue.city") or cue.get("cue.admin")):
             own.add(i)
     groups: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
     for i, s in enumerate(spans):
