@@ -63,7 +63,8 @@ Department Ministry Police Army Navy Court Tribunal Parliament Senate Assembly C
 Foundation Fund Association Society Union League Federation Airlines Airways Air Railway Railways Motors
 Energy Oil Gas Telecom Media Television TV Radio Network Tech State Street Avenue Road Boulevard Square Bridge
 Tower Center Centre Hall Building Mall Market Fire High Elementary Middle Volunteer Community Board Town City
-Township Public Municipal Memorial Regional Area
+Township Public Municipal Memorial Regional Area District Mayor Selectman Councilman Sheriff Superintendent
+Chamber Parks Recreation Republican Democrat Circuit Lions Rotary Elks
 """)
 # Words after a name that show it is a place: "a Chapin man", "Dunbar police", "DeKalb residents".
 PLACE_NOUNS_AFTER: Final = _words("""
@@ -627,6 +628,7 @@ def _is_mention(text: str, start: int, end: int, s: Surface, gaz: Gazetteer, per
         # and no sentence start, a small place's name is part of another name.
         if (not placed and not initial and not headline and prev[:1].isupper() and prev not in NAME_PREFIXES
                 and text[start - 1:start] == " " and s.largest < SENTENCE_INITIAL_MIN_POPULATION
+                and not sentence_initial(text, start - 1 - len(prev))  # "Yesterday Lewisburg ..."
                 and not _is_known(gaz, prev) and not _mentioned_elsewhere(text, stext, start)):
             return False
         # A small place named like a common word ("Chamber", "Force") needs a word that shows a place.

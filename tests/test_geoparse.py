@@ -539,9 +539,16 @@ def test_a_towns_nickname_of_the_and_a_word_is_no_mention():
     ("Yesterday a Dunbar police officer pulled over a car.", "Dunbar"),
     ("The Torrington Fire Department responded to the call.", "Torrington"),
     ("Hyles unseats Turner for Municipal Court Judge. Columbus attorney Stephen Hyles won.", "Columbus"),
+    ("Taxpayers heard that Edwardsville District 7 Superintendent Ed Hightower agreed.", "Edwardsville"),
+    ("The Flemington Elks plan a comedy show.", "Flemington"),
+    ("Yesterday Lewisburg Mayor John Manchester signed a bill.", "Lewisburg"),
 ])
 def test_a_name_used_as_a_places_modifier_is_a_place(text, name):
     assert name in texts(text)
+
+
+def test_a_small_place_inside_another_name_is_no_mention():
+    assert texts("Downriver from the city, the Faubourg Marigny soon developed into a Creole place.") == []
 
 
 def test_a_title_before_a_name_still_makes_a_person():
