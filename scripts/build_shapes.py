@@ -413,15 +413,15 @@ def build_cities(gnc_dir: Path, names: list) -> gpd.GeoDataFrame:
 
 
 def mark_citylike(admin1: gpd.GeoDataFrame, cities: gpd.GeoDataFrame, names: list) -> None:
-    """Flag admin-1 units that share their name with a city inside them (Baku, Yerevan, Tokyo)."""
+    """Flag admin-1 units that share their name with a city inside them (Baku, Yerevan, Tokyo).
+
+    A city's own name counts, not its alternate names: "Oklahoma" is an alternate name of
+    Oklahoma City, but the state is not named for it."""
     city_keys: dict[str, list[int]] = {}
     ids = cities["id"].to_numpy()
     pos = {fid: i for i, fid in enumerate(ids)}
     for fid, name in zip(ids, cities["name"]):
         city_keys.setdefault(fold(name), []).append(pos[fid])
-    for fid, name, typ in names:
-        if typ == "alias" and fid.startswith("city:"):
-            city_keys.setdefault(fold(name), []).append(pos[fid])
     admin_names: dict[int, set[str]] = {}
     a_pos = {fid: i for i, fid in enumerate(admin1["id"])}
     for i, name in enumerate(admin1["name"]):
