@@ -52,6 +52,11 @@ ADMIN_AFTER: Final = re.compile(r"^\s+(?:state|province|region|district|rayon|ob
 DATELINE_AFTER: Final = re.compile(r"^(?:,\s*[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*)?)?\s*(?:\([A-Z][A-Za-z .]*\)\s*)?"
                                    r"(?:(?:—|–|\x97)(?:\s|(?=[A-Z]))|(?<=\s)--?\s)")
 _DATELINE_FIRST: Final = frozenset(",(—–-\x97")  # how DATELINE_AFTER can start, after spaces
+# A newspaper is named for its city: "The Washington Post", "the Suffolk Times".
+NEWSPAPER_AFTER: Final = re.compile(r"^[ -](?:(?:Daily|Morning|Evening|Sunday) )?(?:Post|Times|Journal|Tribune|Herald|Gazette"
+                                    r"|Chronicle|Globe|Star|Sun|Observer|Examiner|Inquirer|Sentinel|Courier|Dispatch"
+                                    r"|Telegraph|Register|Record|News|Press|Bee|Statesman|Free Press)\b")
+_NEWSPAPER_FIRST: Final = frozenset("DMESPTJHGCOIRNBF")  # first letters of what NEWSPAPER_AFTER looks for
 # Where a sentence ends: after . ! ? (and closing quotes) before a capital, or at line breaks.
 # The first character is a plain set, which lets the regex engine skip ahead quickly.
 _SENTENCE_END: Final = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|(?<=\n)\n*)")
@@ -390,7 +395,7 @@ def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
     district"); None when none does."""
     if not (pri.city or pri.admin):
         return None  # no candidate of a kind a word could name
-    city = admin = dateline = False
+    city = admin = dateline = paper = False
     before = text[max(0, span.start - 30):span.start]
     # Cheap tests before the regular expressions: "... of " before, or a word after.
     of_before = before[-1:].isspace() and before.rstrip()[-2:].lower() == "of"
@@ -400,16 +405,18 @@ def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
         city = bool((of_before and CITY_CUES.search(before)) or (next_letter in CITY_AFTER_LETTERS
                                                                  and CITY_AFTER.match(after)))
         dateline = not city and after.lstrip()[:1] in _DATELINE_FIRST and _dateline(text, span)
+        paper = not (city or dateline) and after[1:2] in _NEWSPAPER_FIRST and bool(NEWSPAPER_AFTER.match(after))
     if pri.admin:
         admin = bool((of_before and ADMIN_CUES.search(before)) or (next_letter in ADMIN_AFTER_LETTERS
                                                                    and ADMIN_AFTER.match(after)))
-    if not (city or admin or dateline):
+    if not (city or admin or dateline or paper):
         return None
-    wc, wa, wd = _W[_FI["cue.city"]], _W[_FI["cue.admin"]], _W[_FI["cue.dateline"]]
-    out = {k: (wc if city else wd) if (k == "city" and (city or dateline)) else wa if (k in ADMIN_KINDS and admin)
-           else 0.0 for k in pri.kinds}
+    wc, wa = _W[_FI["cue.city"]], _W[_FI["cue.admin"]]
+    wcity = wc if city else _W[_FI["cue.dateline"]] if dateline else _W[_FI["cue.newspaper"]] if paper else 0.0
+    out = {k: wcity if k == "city" else wa if (k in ADMIN_KINDS and admin) else 0.0 for k in pri.kinds}
     # Which cues fired, by feature name (no kind of place is named like a feature).
     out["cue.city"], out["cue.admin"], out["cue.dateline"] = float(city), float(admin), float(dateline)
+    out["cue.newspaper"] = float(paper)
     return out
 
 
@@ -1378,6 +1385,7 @@ def _span_features(gaz: Gazetteer, context: _Context, cue: dict[str, float], i: 
     kinds = gaz.columns["kind"]
     types = context.pri[i].types
     cue_city, cue_admin, cue_dateline = cue.get("cue.city", 0.0), cue.get("cue.admin", 0.0), cue.get("cue.dateline", 0.0)
+    cue_paper = cue.get("cue.newspaper", 0.0)
     out: dict[int, dict[str, float]] = {}
     dwarf = context.pri[i].dwarf
     for row, _, f in evidence:
@@ -1391,6 +1399,8 @@ def _span_features(gaz: Gazetteer, context: _Context, cue: dict[str, float], i: 
             feats["cue.city"] = 1.0
         elif kind == "city" and cue_dateline:
             feats["cue.dateline"] = 1.0
+        elif kind == "city" and cue_paper:
+            feats["cue.newspaper"] = 1.0
         elif kind in ADMIN_KINDS and cue_admin:
             feats["cue.admin"] = 1.0
         feats.update({k: v for k, v in f.items() if v})
@@ -1460,6 +1470,8 @@ def _evidence_row(gaz: Gazetteer, row: int, feats: dict[str, float], name_type: 
         notes.append("a word beside it names its kind")
     if feats.get("cue.dateline"):
         notes.append("a dateline: the city the story was filed from")
+    if feats.get("cue.newspaper"):
+        notes.append("a newspaper's name: the city it is named for")
     if feats.get("sense.qualified_elsewhere"):
         notes.append("the same name is qualified elsewhere")
     if override is not None:

@@ -32,8 +32,9 @@ FEATURES: tuple[str, ...] = (
     "prior.citylike", "prior.namesake_larger", "prior.town_named_like_region",
     # how the name is written (part of the prior): a place's primary name costs nothing
     "prior.alias", "prior.abbrev", "prior.demonym", "prior.code",
-    # a word beside the name says its kind: "the town of", "Lachin district"; a dateline names a city
-    "cue.city", "cue.admin", "cue.dateline",
+    # a word beside the name says its kind: "the town of", "Lachin district"; a dateline and a
+    # newspaper's name ("The Washington Post") name a city
+    "cue.city", "cue.admin", "cue.dateline", "cue.newspaper",
     # the rest of the text
     "context.country", "context.country_share", "context.admin1", "context.near", "context.near_possible",
     "context.lonely_country", "context.capital_abroad", "context.county_holds_town",

@@ -561,3 +561,9 @@ def test_a_county_and_a_town_in_it_read_each_other():
         ("Paris", "Paris", "US.TN"), ("Henry County", "Henry County", "US.TN")]
     assert "one inside the other" in explain(doc, "Paris").iloc[0]["notes"]
     assert geoparse("Paris is lovely in spring.").mentions[0].place.country == "FR"
+
+
+def test_a_newspaper_is_named_for_its_city():
+    doc = geoparse("Cleve R. Wootson Jr., The Washington Post. The network told The Washington Post so.")
+    assert {(m.place.kind, m.place.admin1) for m in doc.mentions} == {("city", "US.DC")}
+    assert "newspaper" in explain(doc, "Washington").iloc[0]["notes"]
