@@ -658,8 +658,8 @@ def _drop_name_pairs(text: str, spans: list[Span], persons: set[str], firsts: fr
 
 # "Becker, Clay and Otter Tail counties": each name of the list is a county's.
 _COUNTY_NAME: Final = r"[A-Z][\w'.]*(?:[ -][A-Z][\w'.]*){0,2}"
-COUNTY_LIST: Final = re.compile(rf"((?:{_COUNTY_NAME},\s+)*{_COUNTY_NAME},?\s+(?:and|or|&)\s+{_COUNTY_NAME})\s+"
-                                r"(counties|parishes)\b", re.I)
+COUNTY_LIST: Final = re.compile(rf"((?:{_COUNTY_NAME},\s+)*{_COUNTY_NAME},?\s+(?:and|or|&)\s+{_COUNTY_NAME})\s+$")
+_COUNTY_WORDS: Final = re.compile(r"\b(counties|parishes)\b", re.I)
 _COUNTY_LIST_ITEM: Final = re.compile(_COUNTY_NAME)
 _COUNTY_WORD: Final = {"counties": "County", "parishes": "Parish"}
 
@@ -673,8 +673,12 @@ def _county_lists(text: str, spans: list[Span], gaz: Gazetteer) -> list[Span]:
     """
     kinds = gaz.columns["kind"]
     found: list[Span] = []
-    for m in COUNTY_LIST.finditer(text):
-        word = _COUNTY_WORD[m.group(2).lower()]
+    for w in _COUNTY_WORDS.finditer(text):
+        word = _COUNTY_WORD[w.group(1).lower()]
+        offset = max(0, w.start() - 300)  # the list before the word, read in a window of its own
+        m = COUNTY_LIST.search(text, offset, w.start())
+        if m is None:
+            continue
         for item in _COUNTY_LIST_ITEM.finditer(m.group(1)):
             words = item.group(0).split(" ")
             for k in range(len(words)):  # "Small Hitchcock and Hayes counties": the longest name that is one

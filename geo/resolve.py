@@ -1341,11 +1341,32 @@ def _nearest_km_numpy(gaz: Gazetteer, pairs: list[tuple[str, int]], anchors: lis
 
 def _covers(gaz: Gazetteer, area: int, row: int) -> bool:
     """The polygon of row ``area`` (a region: England, Scotland) holds the point of row ``row``."""
-    from shapely.geometry import Point
+    known = gaz.derived(_covers_known)
+    key = (area, row)
+    found = known.get(key)
+    if found is None:
+        import shapely
 
-    geom = gaz.geometry(area)
-    t = gaz.columns
-    return geom is not None and bool(geom.covers(Point(float(t["lon"][row]), float(t["lat"][row]))))
+        geom = gaz.geometry(area)
+        t = gaz.columns
+        x, y = float(t["lon"][row]), float(t["lat"][row])
+        if geom is None:
+            found = False
+        else:
+            x0, y0, x1, y1 = geom.bounds  # most pairs are far apart: a cheap test first
+            found = x0 <= x <= x1 and y0 <= y <= y1 and bool(shapely.intersects_xy(geom, x, y))
+        if len(known) >= MAX_COVERS_KNOWN:
+            known.clear()
+        known[key] = found
+    return found
+
+
+#: Answers of ``_covers`` kept per gazetteer, at most this many (pairs recur from text to text).
+MAX_COVERS_KNOWN: Final = 100_000
+
+
+def _covers_known(gaz: Gazetteer) -> dict[tuple[int, int], bool]:
+    return {}
 
 
 def _near(gaz: Gazetteer, a: int, b: int, km: float = 60.0) -> bool:
