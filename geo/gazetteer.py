@@ -117,6 +117,8 @@ def surface_forms(name: str, *, phrases: bool = False) -> set[str]:
 
     >>> sorted(surface_forms("Nagorno-Karabakh"))
     ['Nagorno Karabakh', 'Nagorno-Karabakh']
+    >>> sorted(surface_forms("‘Afrīn"))
+    ['Afrin']
     """
     s = name.translate(FOLD_TABLE)
     out = {s}
@@ -126,6 +128,9 @@ def surface_forms(name: str, *, phrases: bool = False) -> set[str]:
         out.add(s.replace(" ", "-"))
     if s.startswith(("the ", "The ")):
         out.add(s[4:])
+    if s[:1] in "'`\u02bf\u02be" and s[1:2].isupper():
+        s = s[1:]  # GeoNames' ‘Afrīn (an ayin) is written Afrin
+        out.add(s)
     if "'" in s and s[:1].isupper():
         out |= {v.replace("'", "") for v in out}  # GeoNames' Ts'khinvali is written Tskhinvali
     if s.isupper() and s.isalpha() and len(s) >= 4:

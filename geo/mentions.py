@@ -584,8 +584,8 @@ def _is_mention(text: str, start: int, end: int, s: Surface, gaz: Gazetteer, per
     stext, one, strong = s.text, s.one_word, s.strong
     nxt = _next_word(text, end) if one and (s.first or not strong) else ""
     # "Obama said", "Flores told reporters": people speak, small places do not.
-    if one and not strong and nxt.lower() in SPEECH_VERBS \
-            and s.largest < SENTENCE_INITIAL_MIN_POPULATION:  # "Liverpool said": the club, a metonym
+    if one and not strong and nxt.lower() in SPEECH_VERBS and prev.lower() not in LOCATIVES \
+            and s.largest < SENTENCE_INITIAL_MIN_POPULATION:  # "Liverpool said": the club; not "from Dewsbury said"
         persons.add(stext)
         return False
     initial = sentence_initial(text, start) if s.upper or (one and not strong) else False

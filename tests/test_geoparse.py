@@ -567,3 +567,11 @@ def test_a_newspaper_is_named_for_its_city():
     doc = geoparse("Cleve R. Wootson Jr., The Washington Post. The network told The Washington Post so.")
     assert {(m.place.kind, m.place.admin1) for m in doc.mentions} == {("city", "US.DC")}
     assert "newspaper" in explain(doc, "Washington").iloc[0]["notes"]
+
+
+def test_a_name_written_with_an_ayin_is_found_without_it():
+    assert found("Turkish forces entered the Kurdish enclave of Afrin on Sunday.")[-1][:2] == ("Afrin", "‘Afrīn")
+
+
+def test_a_place_after_from_is_no_speaker():
+    assert "Dewsbury" in texts("Barry, who was from Dewsbury said: she had black curly hair.")
