@@ -424,10 +424,18 @@ def _fold_text(text: str) -> str:
     out = "".join(parts) + text[done:]
     # The short words of such names, next to a word made title case: "ST. PAUL", "NEW JERSEY",
     # "ISLE OF PALMS".
-    out = _CAPS_NAME_HEAD.sub(lambda m: m.group(1).capitalize(), out)
-    return _CAPS_NAME_OF.sub(" of ", out)
+    for head in _CAPS_NAME_HEADS:  # a few plain searches before any regular expression
+        if head in out:
+            out = _CAPS_NAME_HEAD.sub(_capitalized, out)
+            break
+    return _CAPS_NAME_OF.sub(" of ", out) if " OF " in out else out
 
 
+def _capitalized(m: re.Match) -> str:
+    return m.group(1).capitalize()
+
+
+_CAPS_NAME_HEADS: Final = ("NEW ", "ST. ", "STE. ", "FT. ", "MT. ", "PT. ", "SAN ", "LOS ", "LAS ", "EL ", "DEL ", "DES ")
 _CAPS_NAME_HEAD: Final = re.compile(r"(?<![\w.])(NEW|ST\.|STE\.|FT\.|MT\.|PT\.|SAN|LOS|LAS|EL|DEL|DES)(?= [A-Z][a-z])")
 _CAPS_NAME_OF: Final = re.compile(r"(?<=[a-z]) OF (?=[A-Z][a-z])")
 
