@@ -412,32 +412,31 @@ def _fold_text(text: str) -> str:
         return text  # the usual case
     parts: list[str] = []
     done, n = 0, len(text)
+    run_end = -1  # where the last word made title case ends
     while a >= 0:
         b = caps.find(b" ", a)
         b = n if b < 0 else b
         if not ((a and _is_word_char(text[a - 1])) or (b < n and _is_word_char(text[b]))):  # a whole word
-            parts += (text[done:a], text[a:b].capitalize())
-            done = b
+            seg = text[done:a]
+            # The short word before it, of the same name: "ST. PAUL", "NEW JERSEY", "ISLE OF PALMS".
+            if len(seg) >= 3 and seg[-1] == " ":
+                k = len(seg) - 1
+                while k > 0 and (seg[k - 1].isalpha() or seg[k - 1] == "."):
+                    k -= 1
+                word = seg[k:-1]
+                at = done + k
+                if word in _CAPS_NAME_HEADS and (at == 0 or not (_is_word_char(text[at - 1]) or text[at - 1] == ".")):
+                    seg = seg[:k] + word.capitalize() + " "
+                elif word == "OF" and at - 1 == run_end:
+                    seg = seg[:k] + "of "
+            parts += (seg, text[a:b].capitalize())
+            done = run_end = b
         a = caps.find(b"AAAA", b)
-    if not parts:
-        return text
-    out = "".join(parts) + text[done:]
-    # The short words of such names, next to a word made title case: "ST. PAUL", "NEW JERSEY",
-    # "ISLE OF PALMS".
-    for head in _CAPS_NAME_HEADS:  # a few plain searches before any regular expression
-        if head in out:
-            out = _CAPS_NAME_HEAD.sub(_capitalized, out)
-            break
-    return _CAPS_NAME_OF.sub(" of ", out) if " OF " in out else out
+    return "".join(parts) + text[done:] if parts else text
 
 
-def _capitalized(m: re.Match) -> str:
-    return m.group(1).capitalize()
-
-
-_CAPS_NAME_HEADS: Final = ("NEW ", "ST. ", "STE. ", "FT. ", "MT. ", "PT. ", "SAN ", "LOS ", "LAS ", "EL ", "DEL ", "DES ")
-_CAPS_NAME_HEAD: Final = re.compile(r"(?<![\w.])(NEW|ST\.|STE\.|FT\.|MT\.|PT\.|SAN|LOS|LAS|EL|DEL|DES)(?= [A-Z][a-z])")
-_CAPS_NAME_OF: Final = re.compile(r"(?<=[a-z]) OF (?=[A-Z][a-z])")
+#: Short words that begin all-caps names, made title case beside a word that is: "ST. PAUL".
+_CAPS_NAME_HEADS: Final = frozenset({"NEW", "ST.", "STE.", "FT.", "MT.", "PT.", "SAN", "LOS", "LAS", "EL", "DEL", "DES"})
 
 
 def _is_word_char(c: str) -> bool:
