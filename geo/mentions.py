@@ -623,7 +623,8 @@ def _is_mention(text: str, start: int, end: int, s: Surface, gaz: Gazetteer, per
         return False
     if one and not strong:
         # A word beside it shows a place: "in Lincoln", "Paris, Texas".
-        placed = prev.lower() in LOCATIVES or text[end:end + 2] == ", " or _next_word(text, end) in PLACE_NOUNS_AFTER
+        placed = (prev.lower() in LOCATIVES or text[end:end + 2] == ", "
+                  or (text[end + 1:end + 2].islower() and _next_word(text, end) in PLACE_NOUNS_AFTER))
         # A common given name or surname standing alone is a person unless a word shows a place.
         if (s.first or s.last) and not placed and s.largest < PERSON_NAME_MAX_POPULATION:
             return False

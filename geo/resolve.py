@@ -809,18 +809,25 @@ def _near_possible(gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: 
 def _county_towns(gaz: Gazetteer, spans: list[Span], pri: list[_Priors], key_of: list[str]) -> dict[int, set[int]]:
     """Readings that hold or lie in a reading of another name: "Paris and Henry County" are
     Paris, Tennessee and Henry County, Tennessee, which holds it. ``{span: {row, ...}}``."""
-    kinds, admin1s = gaz.columns["kind"], gaz.columns["admin1"]
-    counties = [(i, r) for i in range(len(spans)) if len(pri[i].row_ids) > 1
-                for r in pri[i].row_ids if kinds[r] == "admin2"]
+    # Each name's facts are in its priors (plain lists): no lookup in the big tables per candidate.
+    counties: list[tuple[int, int, str]] = []
+    for i in range(len(spans)):
+        p = pri[i]
+        if len(p.row_ids) > 1 and "admin2" in p.kinds:
+            counties += [(i, r, a or "") for r, k, a in zip(p.row_ids, p.row_kinds, p.admin1s) if k == "admin2"]
     if not counties:
         return {}
-    states = {admin1s[r] for _, r in counties}
+    states = {a for _, _, a in counties}
     out: dict[int, set[int]] = {}
     for j in range(len(spans)):
-        towns = [r for r, k, a in zip(pri[j].row_ids, pri[j].row_kinds, pri[j].admin1s) if k == "city" and a in states]
-        for r in towns:
-            for i, c in counties:
-                if key_of[i] != key_of[j] and admin1s[c] == admin1s[r] and _covers(gaz, c, r):
+        p = pri[j]
+        if "city" not in p.kinds:
+            continue
+        for r, k, a in zip(p.row_ids, p.row_kinds, p.admin1s):
+            if k != "city" or a not in states:
+                continue
+            for i, c, ca in counties:
+                if ca == a and key_of[i] != key_of[j] and _covers(gaz, c, r):
                     out.setdefault(i, set()).add(c)
                     out.setdefault(j, set()).add(r)
     return out
