@@ -28,12 +28,12 @@ from typing import Any, Final
 import numpy as np
 
 from geo.errors import GazetteerError
-from geo.gazetteer import FOLD_TABLE, PHRASE_KINDS, Gazetteer, _open_mapped, _write_mapped, load_gazetteer
+from geo.gazetteer import FOLD_TABLE, NAME_TYPES, PHRASE_KINDS, Gazetteer, _open_mapped, _write_mapped, load_gazetteer
 
 __all__ = ["MATCHER_FILE", "Matcher", "Span", "find_mentions", "matcher", "save_matcher"]
 
-ALIAS: Final = 1  # name types (geo.gazetteer.NAME_TYPES)
-DEMONYM: Final = 3
+ALIAS: Final = NAME_TYPES.index("alias")
+DEMONYM: Final = NAME_TYPES.index("demonym")
 
 
 def _words(block: str) -> frozenset[str]:

@@ -411,13 +411,21 @@ def _cues(text: str, span: Span, pri: _Priors) -> dict[str, float] | None:
                                                                    and ADMIN_AFTER.match(after)))
     if not (city or admin or dateline or paper):
         return None
-    wc, wa = _W[_FI["cue.city"]], _W[_FI["cue.admin"]]
-    wcity = wc if city else _W[_FI["cue.dateline"]] if dateline else _W[_FI["cue.newspaper"]] if paper else 0.0
+    # At most one cue says "a city": a word naming the kind, else a dateline, else a newspaper.
+    city_cue = "cue.city" if city else "cue.dateline" if dateline else "cue.newspaper" if paper else ""
+    wcity = _W[_FI[city_cue]] if city_cue else 0.0
+    wa = _W[_FI["cue.admin"]]
     out = {k: wcity if k == "city" else wa if (k in ADMIN_KINDS and admin) else 0.0 for k in pri.kinds}
     # Which cues fired, by feature name (no kind of place is named like a feature).
-    out["cue.city"], out["cue.admin"], out["cue.dateline"] = float(city), float(admin), float(dateline)
-    out["cue.newspaper"] = float(paper)
+    if city_cue:
+        out[city_cue] = 1.0
+    if admin:
+        out["cue.admin"] = 1.0
     return out
+
+
+#: The cues that say "a city is meant", as their features are named in a cue record (see _cues).
+CITY_CUE_FEATURES: Final = ("cue.city", "cue.dateline", "cue.newspaper")
 
 
 def _dateline(text: str, span: Span) -> bool:
@@ -432,8 +440,8 @@ def _dateline(text: str, span: Span) -> bool:
     after = text[span.end:span.end + 40]
     if not DATELINE_AFTER.match(after):
         return False
-    letters = [c for c in span.text if c.isalpha()]
-    return (len(letters) >= 3 and span.text.isupper()) or span.start == 0 or text[span.start - 1] == "\n"
+    capitals = span.text.isupper() and sum(1 for c in span.text if c.isalpha()) >= 3
+    return capitals or span.start == 0 or text[span.start - 1] == "\n"
 
 
 ADMIN_KINDS: Final = ("admin1", "admin2")
@@ -676,13 +684,13 @@ def _resolve(text: str, gaz: Gazetteer, demonyms: bool, keep: bool = False,
     #    first guess ("Georgia" read as the state once "Atlanta" is read), once more from the
     #    decisions, so that every name is read in the context of the others' readings.
     possible = _near_possible(gaz, spans, pri, base, key_of)  # the same in both passes
-    county_towns = _county_towns(gaz, spans, pri, key_of) if _W[_FI["context.county_holds_town"]] else {}
+    county_towns = _county_towns(gaz, spans, pri, key_of) if _W[_FI["context.county_holds_town"]] else {}  # the same too
     passes = max(1, int(_SET["passes"]))
     prev: _Context | None = None
     for pass_ in range(passes):
         quals = dict(first_quals)
-        context = _context(text, gaz, spans, pri, base, quals, key_of, forced, tops, margins, possible, prev)
-        context.county_towns = county_towns
+        context = _context(text, gaz, spans, pri, base, quals, key_of, forced, tops, margins, possible,
+                           county_towns, prev)
         prev = context
         # A span with one candidate needs no score unless one sense per name sums it (below).
         scores: list[dict[int, float] | None] = []
@@ -836,7 +844,7 @@ def _county_towns(gaz: Gazetteer, spans: list[Span], pri: list[_Priors], key_of:
 def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], base: list[dict[int, float]],
              quals: dict[int, int], key_of: list[str], forced: dict[int, int], tops: list[int],
              margins: list[float], near_possible: dict[int, dict[int, float]],
-             again: _Context | None = None) -> _Context:
+             county_towns: dict[int, set[int]], again: _Context | None = None) -> _Context:
     """Document context from each span's current reading (``tops``) and its lead (``margins``):
     the countries and first-level regions they are in, confident ones weighing more; confident
     cities and regions are also evidence of nearness. Read ``again`` (the second pass), the
@@ -884,6 +892,7 @@ def _context(text: str, gaz: Gazetteer, spans: list[Span], pri: list[_Priors], b
     ctx.list_readings = (again.list_readings if again is not None else
                          _list_readings(pri, members, tops, top_kinds, countries))
     ctx.near_possible = near_possible
+    ctx.county_towns = county_towns
     return ctx
 
 
@@ -1412,8 +1421,8 @@ def _span_features(gaz: Gazetteer, context: _Context, cue: dict[str, float], i: 
     _scores(context, i, evidence)
     kinds = gaz.columns["kind"]
     types = context.pri[i].types
-    cue_city, cue_admin, cue_dateline = cue.get("cue.city", 0.0), cue.get("cue.admin", 0.0), cue.get("cue.dateline", 0.0)
-    cue_paper = cue.get("cue.newspaper", 0.0)
+    city_cue = next((f for f in CITY_CUE_FEATURES if cue.get(f)), "")
+    cue_admin = cue.get("cue.admin", 0.0)
     out: dict[int, dict[str, float]] = {}
     dwarf = context.pri[i].dwarf
     for row, _, f in evidence:
@@ -1423,12 +1432,8 @@ def _span_features(gaz: Gazetteer, context: _Context, cue: dict[str, float], i: 
         if row in context.pri[i].towns:
             feats["prior.town_named_like_region"] = 1.0
         kind = kinds[row]
-        if kind == "city" and cue_city:
-            feats["cue.city"] = 1.0
-        elif kind == "city" and cue_dateline:
-            feats["cue.dateline"] = 1.0
-        elif kind == "city" and cue_paper:
-            feats["cue.newspaper"] = 1.0
+        if kind == "city" and city_cue:
+            feats[city_cue] = 1.0
         elif kind in ADMIN_KINDS and cue_admin:
             feats["cue.admin"] = 1.0
         feats.update({k: v for k, v in f.items() if v})
